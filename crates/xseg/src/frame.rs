@@ -1,0 +1,297 @@
+//! Daemon datagrams (RULES.md §7): `header` `\n` `document`, split at the first newline.
+
+use core::fmt;
+use core::ops::Range;
+
+use crate::engine::{Engine, Scratch};
+use crate::json::{self, JsonStr};
+use crate::limits;
+use crate::profile::Profile;
+use crate::segment::VKind;
+use crate::warning::Warnings;
+
+/// Why a datagram was rejected before its document was read.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FrameErrorKind {
+    /// More than 65,536 bytes (answered `InvalidSegment`).
+    DatagramTooLarge,
+    /// No `\n` in the datagram.
+    NoNewline,
+    /// Nothing after the first `\n`.
+    EmptyBody,
+    /// The header is not well-formed JSON (or is not UTF-8, or starts with a BOM).
+    HeaderSyntax,
+    /// The header is not a JSON object.
+    HeaderNotObject,
+    /// A key repeats in the header.
+    HeaderRepeatedKey,
+    /// `format` is missing or not the string `json` (any case).
+    BadFormat,
+    /// `version` is missing or not the number `1`.
+    BadVersion,
+}
+
+impl FrameErrorKind {
+    /// The code reported for this kind: `MissingBody`, `InvalidHeader` or `InvalidSegment`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            FrameErrorKind::DatagramTooLarge => "InvalidSegment",
+            FrameErrorKind::NoNewline | FrameErrorKind::EmptyBody => "MissingBody",
+            _ => "InvalidHeader",
+        }
+    }
+
+    /// A lower-case sentence describing the problem.
+    pub const fn description(self) -> &'static str {
+        match self {
+            FrameErrorKind::DatagramTooLarge => "datagram is larger than 65,536 bytes",
+            FrameErrorKind::NoNewline => "datagram has no newline between header and body",
+            FrameErrorKind::EmptyBody => "datagram has an empty body",
+            FrameErrorKind::HeaderSyntax => "header is not well-formed JSON",
+            FrameErrorKind::HeaderNotObject => "header is not a JSON object",
+            FrameErrorKind::HeaderRepeatedKey => "header repeats a key",
+            FrameErrorKind::BadFormat => "header `format` is not \"json\"",
+            FrameErrorKind::BadVersion => "header `version` is not 1",
+        }
+    }
+}
+
+/// A rejected datagram: kind and byte offset in the datagram.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FrameError {
+    kind: FrameErrorKind,
+    offset: u32,
+}
+
+impl FrameError {
+    #[cold]
+    fn new(kind: FrameErrorKind, offset: usize) -> Self {
+        FrameError {
+            kind,
+            offset: u32::try_from(offset).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// The precise kind.
+    pub const fn kind(&self) -> FrameErrorKind {
+        self.kind
+    }
+
+    /// `MissingBody`, `InvalidHeader` or `InvalidSegment`.
+    pub const fn code(&self) -> &'static str {
+        self.kind.code()
+    }
+
+    /// Byte offset in the datagram.
+    pub const fn offset(&self) -> usize {
+        self.offset as usize
+    }
+}
+
+impl fmt::Display for FrameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} at byte {}", self.kind.description(), self.offset)
+    }
+}
+
+impl std::error::Error for FrameError {}
+
+/// A datagram split into header and body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Frame<'a> {
+    /// The header bytes, without the `\n`.
+    pub header: &'a [u8],
+    /// The document.
+    pub body: &'a [u8],
+    /// Offset of the body in the datagram (header length + 1).
+    pub body_offset: usize,
+}
+
+impl Frame<'_> {
+    /// The range of the body in the datagram.
+    pub fn body_range(&self) -> Range<usize> {
+        self.body_offset..self.body_offset + self.body.len()
+    }
+}
+
+/// Splits a datagram at its first `\n` and checks the size and the header.
+///
+/// ```
+/// let f = xseg::split_datagram(b"{\"format\":\"json\",\"version\":1}\n{}").unwrap();
+/// assert_eq!(f.body, b"{}");
+/// assert_eq!(f.body_offset, 30);
+/// let e = xseg::split_datagram(b"{\"format\":\"json\",\"version\":2}\n{}").unwrap_err();
+/// assert_eq!(e.code(), "InvalidHeader");
+/// ```
+pub fn split_datagram(datagram: &[u8]) -> Result<Frame<'_>, FrameError> {
+    let mut scratch = Scratch::default();
+    split_with(datagram, &mut scratch)
+}
+
+pub(crate) fn split_with<'a>(
+    datagram: &'a [u8],
+    scratch: &mut Scratch,
+) -> Result<Frame<'a>, FrameError> {
+    if datagram.len() > limits::MAX_DATAGRAM_BYTES {
+        return Err(FrameError::new(FrameErrorKind::DatagramTooLarge, 0));
+    }
+    let nl = memchr::memchr(b'\n', datagram)
+        .ok_or_else(|| FrameError::new(FrameErrorKind::NoNewline, datagram.len()))?;
+    let header = datagram.get(..nl).unwrap_or(&[]);
+    let body = datagram.get(nl + 1..).unwrap_or(&[]);
+    check_header_with(header, scratch)?;
+    if body.is_empty() {
+        return Err(FrameError::new(FrameErrorKind::EmptyBody, nl + 1));
+    }
+    Ok(Frame {
+        header,
+        body,
+        body_offset: nl + 1,
+    })
+}
+
+/// Whether `line` is a valid daemon header (used to skip header lines in document streams).
+///
+/// ```
+/// assert!(xseg::is_daemon_header(b"{\"format\": \"JSON\", \"version\": 1}\r"));
+/// assert!(!xseg::is_daemon_header(b"{\"format\":\"json\",\"version\":\"1\"}"));
+/// ```
+pub fn is_daemon_header(line: &[u8]) -> bool {
+    let mut scratch = Scratch::default();
+    check_header_with(line, &mut scratch).is_ok()
+}
+
+pub(crate) fn check_header_with(header: &[u8], scratch: &mut Scratch) -> Result<(), FrameError> {
+    let syntax = |at: usize| FrameError::new(FrameErrorKind::HeaderSyntax, at);
+    let text = core::str::from_utf8(header).map_err(|e| syntax(e.valid_up_to()))?;
+    if header.starts_with(b"\xEF\xBB\xBF") {
+        return Err(syntax(0));
+    }
+    let mut warnings = Warnings::default();
+    let mut engine = Engine::new(
+        text,
+        0,
+        limits::MAX_DEPTH,
+        Profile::Strict,
+        None,
+        scratch,
+        &mut warnings,
+    );
+    let start = engine.run_plain().map_err(|(_, at)| syntax(at))?;
+    if let Some(at) = engine.dup_anywhere {
+        return Err(FrameError::new(
+            FrameErrorKind::HeaderRepeatedKey,
+            at as usize,
+        ));
+    }
+    if header.get(start) != Some(&b'{') {
+        return Err(FrameError::new(FrameErrorKind::HeaderNotObject, start));
+    }
+    let (mut format_ok, mut version_ok) = (false, false);
+    for (k, v) in json::Members::new(header, start) {
+        let key = JsonStr::new(text.get(k.start..k.end).unwrap_or(""), k.escaped);
+        let raw = text.get(v.start as usize..v.end as usize).unwrap_or("");
+        if key.eq_str("format") {
+            format_ok = match v.kind {
+                VKind::Str | VKind::StrEsc => {
+                    let s = JsonStr::new(
+                        raw.get(1..raw.len().saturating_sub(1)).unwrap_or(""),
+                        v.kind == VKind::StrEsc,
+                    );
+                    s.decode_small::<4>()
+                        .is_some_and(|b| b.eq_ignore_ascii_case(b"json"))
+                }
+                _ => false,
+            };
+            if !format_ok {
+                return Err(FrameError::new(FrameErrorKind::BadFormat, v.start as usize));
+            }
+        } else if key.eq_str("version") {
+            version_ok = raw == "1";
+            if !version_ok {
+                return Err(FrameError::new(
+                    FrameErrorKind::BadVersion,
+                    v.start as usize,
+                ));
+            }
+        }
+    }
+    if !format_ok {
+        return Err(FrameError::new(FrameErrorKind::BadFormat, start));
+    }
+    if !version_ok {
+        return Err(FrameError::new(FrameErrorKind::BadVersion, start));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(d: &[u8]) -> Result<usize, (&'static str, FrameErrorKind)> {
+        split_datagram(d)
+            .map(|f| f.body_offset)
+            .map_err(|e| (e.code(), e.kind()))
+    }
+
+    #[test]
+    fn header_forms() {
+        use FrameErrorKind::*;
+        let ok = |h: &str| {
+            let d = format!("{h}\n{{}}");
+            assert_eq!(code(d.as_bytes()), Ok(h.len() + 1), "{h:?}");
+        };
+        ok(r#"{"format":"json","version":1}"#);
+        ok(r#"{ "format" : "json" , "version" : 1 }"#);
+        ok(r#"{"version":1,"format":"json"}"#);
+        ok(r#"{"format":"JSON","version":1}"#);
+        ok(r#"{"format":"Json","version":1,"extra":[1,{"a":2}]}"#);
+        ok("{\"format\":\"json\",\"version\":1}\r");
+        ok(r#"{"format":"js\u006fn","version":1}"#);
+        let bad = |d: &[u8], want: FrameErrorKind| {
+            assert_eq!(
+                code(d).map_err(|e| e.1),
+                Err(want),
+                "{:?}",
+                String::from_utf8_lossy(d)
+            );
+        };
+        bad(b"{\"format\":\"json\",\"version\":2}\n{}", BadVersion);
+        bad(b"{\"format\":\"json\",\"version\":\"1\"}\n{}", BadVersion);
+        bad(b"{\"format\":\"json\",\"version\":1.0}\n{}", BadVersion);
+        bad(b"{\"format\":\"json\",\"version\":1e0}\n{}", BadVersion);
+        bad(b"{\"format\":\"json\",\"version\":-0}\n{}", BadVersion);
+        bad(b"{\"format\":\"json\"}\n{}", BadVersion);
+        bad(b"{\"format\":\"xml\",\"version\":1}\n{}", BadFormat);
+        bad(b"{\"Format\":\"json\",\"version\":1}\n{}", BadFormat);
+        bad(b"{\"version\":1}\n{}", BadFormat);
+        bad(
+            b"{\"format\":\"json\",\"version\":1,\"version\":1}\n{}",
+            HeaderRepeatedKey,
+        );
+        bad(b"{\"format\":\"json\",\"version\":1} x\n{}", HeaderSyntax);
+        bad(
+            b"\xEF\xBB\xBF{\"format\":\"json\",\"version\":1}\n{}",
+            HeaderSyntax,
+        );
+        bad(b"[1]\n{}", HeaderNotObject);
+        bad(b"\n{}", HeaderSyntax);
+        bad(b"{\"format\":\"json\",\"version\":1}", NoNewline);
+        bad(b"{\"format\":\"json\",\"version\":1}\n", EmptyBody);
+        let big = vec![b' '; limits::MAX_DATAGRAM_BYTES + 1];
+        bad(&big, DatagramTooLarge);
+        assert_eq!(
+            code(b"{\"format\":\"json\",\"version\":1}").unwrap_err().0,
+            "MissingBody"
+        );
+        assert_eq!(
+            code(b"{\"format\":\"json\",\"version\":2}\n{}")
+                .unwrap_err()
+                .0,
+            "InvalidHeader"
+        );
+        assert_eq!(code(&big).unwrap_err().0, "InvalidSegment");
+    }
+}

@@ -1,0 +1,81 @@
+//! Trace ids: `1-` + 8 hex (epoch seconds) + `-` + 24 hex.
+
+use super::ids::hex_digits;
+use crate::json::JsonStr;
+
+/// A parsed trace id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TraceId {
+    /// Format version; always 1.
+    pub version: u8,
+    /// Creation time, Unix seconds, from the 8 hex digits.
+    pub epoch: u32,
+    /// The 96-bit random part.
+    pub random: u128,
+    pub(crate) upper: bool,
+    pub(crate) zero: bool,
+}
+
+fn parse_bytes(b: &[u8]) -> Option<TraceId> {
+    if b.len() != 35
+        || b.first() != Some(&b'1')
+        || b.get(1) != Some(&b'-')
+        || b.get(10) != Some(&b'-')
+    {
+        return None;
+    }
+    let epoch_hex = b.get(2..10)?;
+    let random_hex = b.get(11..35)?;
+    let e = hex_digits(epoch_hex, 8)?;
+    let r = hex_digits(random_hex, 24)?;
+    let epoch = u32::from_str_radix(std::str::from_utf8(epoch_hex).ok()?, 16).ok()?;
+    let random = u128::from_str_radix(std::str::from_utf8(random_hex).ok()?, 16).ok()?;
+    Some(TraceId {
+        version: 1,
+        epoch,
+        random,
+        upper: e.upper || r.upper,
+        zero: e.zero && r.zero,
+    })
+}
+
+/// Parses a trace id after unescaping.
+pub(crate) fn parse(s: JsonStr<'_>) -> Option<TraceId> {
+    if s.has_escapes() {
+        parse_bytes(&s.decode_small::<35>()?)
+    } else {
+        parse_bytes(s.raw().as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_parts() {
+        let t = parse(JsonStr::new("1-68000000-a006649127e371903a2de979", false)).unwrap();
+        assert_eq!(t.epoch, 0x6800_0000);
+        assert_eq!(t.random, 0xa006649127e371903a2de979);
+        assert!(!t.upper && !t.zero);
+        assert!(
+            parse(JsonStr::new("1-00000000-000000000000000000000000", false))
+                .unwrap()
+                .zero
+        );
+        assert!(
+            parse(JsonStr::new("1-68000000-A006649127E371903A2DE979", false))
+                .unwrap()
+                .upper
+        );
+        for bad in [
+            "2-68000000-a006649127e371903a2de979",
+            "1-68000000-a006649127e371903a2de97",
+            "1_68000000_a006649127e371903a2de979",
+            " 1-68000000-a006649127e371903a2de97",
+            "1-6800000g-a006649127e371903a2de979",
+        ] {
+            assert!(parse(JsonStr::new(bad, false)).is_none(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Integration tests of the core engine.
+
+mod edge_cases;
