@@ -69,7 +69,8 @@ impl EntityState {
     }
 }
 
-/// What the scan found at the top level.
+/// What the scan found at the top level (built once per document, so its size is no cost).
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Top {
     /// The document is an object: its fields and its first rule error, if any.
     Entity {
@@ -589,10 +590,8 @@ impl<'a, 's> Engine<'a, 's> {
             return;
         }
         match f {
-            Field::InProgress | Field::Error | Field::Fault | Field::Throttle => {
-                if !v.is_bool() {
-                    st.h(ErrorKind::ExpectedBoolean, at);
-                }
+            Field::InProgress | Field::Error | Field::Fault | Field::Throttle if !v.is_bool() => {
+                st.h(ErrorKind::ExpectedBoolean, at);
             }
             Field::Type => {
                 if !v.is_str() {
@@ -618,15 +617,11 @@ impl<'a, 's> Engine<'a, 's> {
                     self.lint(st, ErrorKind::LongUser, at);
                 }
             }
-            Field::Origin | Field::ResourceArn => {
-                if !v.is_str() {
-                    st.h(ErrorKind::ExpectedString, at);
-                }
+            Field::Origin | Field::ResourceArn if !v.is_str() => {
+                st.h(ErrorKind::ExpectedString, at);
             }
-            Field::Aws | Field::Service => {
-                if v.kind != VKind::Obj {
-                    st.h(ErrorKind::ExpectedObject, at);
-                }
+            Field::Aws | Field::Service if v.kind != VKind::Obj => {
+                st.h(ErrorKind::ExpectedObject, at);
             }
             _ => {}
         }

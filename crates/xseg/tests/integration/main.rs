@@ -1,3 +1,4 @@
 //! Integration tests of the core engine.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod edge_cases;
