@@ -1,0 +1,1 @@
+//! Benchmark support: corpus loading and baseline validators.

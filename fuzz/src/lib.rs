@@ -1,0 +1,1 @@
+//! Fuzz properties, shared by the cargo-fuzz targets and the ordinary tests.
