@@ -1,4 +1,11 @@
 //! Integration tests of the core engine.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
+mod alloc;
 mod edge_cases;
+mod rules;
