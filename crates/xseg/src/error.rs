@@ -154,6 +154,9 @@ macro_rules! kinds {
         }
 
         impl ErrorKind {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$name,)*];
+
             /// The service `ErrorCode` this kind is answered with.
             pub const fn code(self) -> ErrorCode {
                 match self { $( ErrorKind::$name => ErrorCode::$code, )* }

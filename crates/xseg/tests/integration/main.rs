@@ -7,5 +7,6 @@
 )]
 
 mod alloc;
+mod docs;
 mod edge_cases;
 mod rules;
