@@ -441,3 +441,8 @@ mod tests {
         assert_eq!(otlp_bad_at(b"AAAA=AAA"), Some(4));
     }
 }
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
