@@ -1,0 +1,456 @@
+//! # xseg-batch — many X-Ray segment documents at once
+//!
+//! The batch layer over [`xseg`]: it validates many documents in parallel (rayon, one reusable
+//! [`xseg::Validator`] per worker), answers PutTraceSegments requests exactly as RULES.md
+//! section 8 says, and reads NDJSON document streams of any size in bounded memory. It holds
+//! no validation rules of its own: every document gets the verdict it would get alone.
+//!
+//! ```
+//! use xseg::{ErrorCode, Options, Profile};
+//! use xseg_batch::{Batch, Counters};
+//!
+//! let mut batch = Batch::new(Options::new(Profile::Service));
+//! let docs: [&[u8]; 3] = [
+//!     br#"{"name":"web","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1.5,"end_time":2}"#,
+//!     br#"{"name":"web","id":"70de5b6f19ff9a0a","start_time":1.5,"end_time":2}"#,
+//!     b"not json",
+//! ];
+//! let results = batch.validate(&docs);
+//! assert!(results[0].is_accepted());
+//! assert_eq!(results[1].code(), Some(ErrorCode::MissingTraceId));
+//! assert_eq!(results[1].id().as_deref(), Some("70de5b6f19ff9a0a"));
+//! assert_eq!(results[2].code(), Some(ErrorCode::ParseError));
+//!
+//! let mut counters = Counters::default();
+//! for (doc, result) in docs.iter().zip(&results) {
+//!     counters.record(result, doc.len());
+//! }
+//! assert_eq!((counters.accepted, counters.rejected), (1, 2));
+//! assert_eq!(counters.code(ErrorCode::ParseError), 1);
+//!
+//! // A PutTraceSegments request body, parsed in place.
+//! let mut body = br#"{"TraceSegmentDocuments":["{\"id\":\"70de5b6f19ff9a0a\"}"]}"#.to_vec();
+//! let response = batch.put_trace_segments(&mut body, 50).unwrap();
+//! assert_eq!(
+//!     response.to_json(),
+//!     r#"{"UnprocessedTraceSegments":[{"Id":"70de5b6f19ff9a0a","ErrorCode":"MissingName","Message":"Invalid segment. ErrorCode: MissingName"}]}"#
+//! );
+//! ```
+//!
+//! ## Parallelism
+//!
+//! [`Batch::new`] runs on rayon's global pool, [`Batch::with_jobs`] on a pool of its own or,
+//! with one job, on the calling thread only. Results always come back in input order.
+//!
+//! ## Offsets
+//!
+//! Documents are validated with offsets relative to the document itself (the core's offsets
+//! are 32-bit); a stream reports each line's 64-bit offset in the stream beside it, so the
+//! absolute position of a problem is the line's offset plus the error's.
+
+#![deny(missing_docs)]
+
+mod counters;
+pub mod request;
+pub mod stream;
+
+use std::borrow::Cow;
+use std::fmt;
+
+use rayon::prelude::*;
+use xseg::{DocumentKind, Error, ErrorCode, JsonStr, Options, Outcome, Validator, Warnings};
+
+pub use counters::Counters;
+pub use request::{
+    InvalidRequest, InvalidRequestReason, Request, Response, UnprocessedTraceSegment,
+};
+pub use stream::{StreamConfig, StreamError, StreamItem, StreamStats};
+
+/// Documents handed to one rayon job at least; below this a split costs more than it saves.
+const MIN_JOB_DOCUMENTS: usize = 8;
+
+/// The verdict on one document: accepted, or rejected with the service's answer and the
+/// diagnostic, plus how many warnings the document had.
+///
+/// `Copy` and small (a few words): the `Id` stays borrowed from the document and is decoded
+/// only when asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Checked<'a> {
+    verdict: Verdict<'a>,
+    warnings: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Verdict<'a> {
+    Accepted(DocumentKind),
+    Rejected(Error, Option<JsonStr<'a>>),
+}
+
+impl<'a> Checked<'a> {
+    /// The record of one validation: its outcome and the validator's warnings for it.
+    pub fn new(outcome: &Outcome<'a>, warnings: &Warnings) -> Self {
+        let verdict = match outcome {
+            Outcome::Accepted(kind) => Verdict::Accepted(*kind),
+            Outcome::Rejected(r) => Verdict::Rejected(r.error(), r.id_raw()),
+        };
+        Checked {
+            verdict,
+            warnings: warnings.total(),
+        }
+    }
+
+    /// A rejection without an `Id` (used for stream lines too long to keep).
+    pub(crate) const fn rejected_without_id(error: Error) -> Self {
+        Checked {
+            verdict: Verdict::Rejected(error, None),
+            warnings: 0,
+        }
+    }
+
+    /// Whether the service would accept the document.
+    pub const fn is_accepted(&self) -> bool {
+        matches!(self.verdict, Verdict::Accepted(_))
+    }
+
+    /// What an accepted document is; `None` for a rejection.
+    pub const fn kind(&self) -> Option<DocumentKind> {
+        match self.verdict {
+            Verdict::Accepted(kind) => Some(kind),
+            Verdict::Rejected(..) => None,
+        }
+    }
+
+    /// The diagnostic of a rejection: precise kind and byte offset in the document.
+    pub const fn error(&self) -> Option<Error> {
+        match self.verdict {
+            Verdict::Rejected(e, _) => Some(e),
+            Verdict::Accepted(_) => None,
+        }
+    }
+
+    /// The `ErrorCode` of a rejection.
+    pub const fn code(&self) -> Option<ErrorCode> {
+        match self.verdict {
+            Verdict::Rejected(e, _) => Some(e.code()),
+            Verdict::Accepted(_) => None,
+        }
+    }
+
+    /// The `Message` of a rejection, byte-exact.
+    pub const fn message(&self) -> Option<&'static str> {
+        match self.verdict {
+            Verdict::Rejected(e, _) => Some(e.message()),
+            Verdict::Accepted(_) => None,
+        }
+    }
+
+    /// The `Id` of a rejection (the top-level `id` when it is a JSON string), unescaped.
+    pub fn id(&self) -> Option<Cow<'a, str>> {
+        self.id_raw().map(|s| s.decode())
+    }
+
+    /// The `Id` of a rejection as it appears in the document, escapes undecoded.
+    pub const fn id_raw(&self) -> Option<JsonStr<'a>> {
+        match self.verdict {
+            Verdict::Rejected(_, id) => id,
+            Verdict::Accepted(_) => None,
+        }
+    }
+
+    /// How many warnings the document had (all of them, not only the ones the core keeps).
+    pub const fn warnings(&self) -> usize {
+        self.warnings
+    }
+
+    /// The entry for `UnprocessedTraceSegments`, `None` when the document was accepted.
+    pub fn unprocessed(&self) -> Option<UnprocessedTraceSegment<'a>> {
+        match self.verdict {
+            Verdict::Rejected(e, id) => Some(UnprocessedTraceSegment {
+                id: id.map(|s| s.decode()),
+                error_code: e.code(),
+                message: e.message(),
+            }),
+            Verdict::Accepted(_) => None,
+        }
+    }
+}
+
+/// A thread pool could not be started.
+#[derive(Debug)]
+pub struct PoolError(rayon::ThreadPoolBuildError);
+
+impl fmt::Display for PoolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot start the worker threads: {}", self.0)
+    }
+}
+
+impl std::error::Error for PoolError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+enum Exec {
+    /// On the calling thread, with one validator kept between calls.
+    Sequential(Box<Validator>),
+    /// On rayon's global pool.
+    Global,
+    /// On a pool of our own.
+    Pool(rayon::ThreadPool),
+}
+
+/// Validates many documents, in parallel unless told otherwise, with results in input order.
+///
+/// Each worker keeps one [`Validator`] for all the documents it is handed, so a batch
+/// allocates nothing per document beyond the result list.
+pub struct Batch {
+    options: Options,
+    exec: Exec,
+}
+
+impl fmt::Debug for Batch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Batch")
+            .field("options", &self.options)
+            .field("jobs", &self.jobs())
+            .finish()
+    }
+}
+
+impl Batch {
+    /// A batch validator on rayon's global pool.
+    pub fn new(options: Options) -> Self {
+        Batch {
+            options,
+            exec: Exec::Global,
+        }
+    }
+
+    /// A batch validator that runs on the calling thread only (no thread pool).
+    pub fn sequential(options: Options) -> Self {
+        Batch {
+            options,
+            exec: Exec::Sequential(Box::new(Validator::new(options))),
+        }
+    }
+
+    /// A batch validator with `jobs` workers: `0` uses rayon's global pool, `1` the calling
+    /// thread only, more a pool of that many threads owned by the batch.
+    ///
+    /// # Errors
+    ///
+    /// When the operating system refuses to start the threads.
+    pub fn with_jobs(options: Options, jobs: usize) -> Result<Self, PoolError> {
+        Ok(match jobs {
+            0 => Batch::new(options),
+            1 => Batch::sequential(options),
+            n => {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .thread_name(|i| format!("xseg-{i}"))
+                    .build()
+                    .map_err(PoolError)?;
+                Batch {
+                    options,
+                    exec: Exec::Pool(pool),
+                }
+            }
+        })
+    }
+
+    /// The validation options.
+    pub const fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// How many threads validate: 1 when sequential, else the pool's size.
+    pub fn jobs(&self) -> usize {
+        match &self.exec {
+            Exec::Sequential(_) => 1,
+            Exec::Global => rayon::current_num_threads(),
+            Exec::Pool(pool) => pool.current_num_threads(),
+        }
+    }
+
+    /// Validates `docs`; the results are in the same order.
+    pub fn validate<'a>(&mut self, docs: &[&'a [u8]]) -> Vec<Checked<'a>> {
+        let mut out = Vec::new();
+        self.validate_into(docs, &mut out);
+        out
+    }
+
+    /// [`validate`](Self::validate) into a vector that is cleared first, so its allocation can
+    /// be reused from batch to batch.
+    pub fn validate_into<'a>(&mut self, docs: &[&'a [u8]], out: &mut Vec<Checked<'a>>) {
+        self.run_each(
+            docs,
+            |v, doc| {
+                let outcome = v.validate(doc);
+                Checked::new(&outcome, v.warnings())
+            },
+            out,
+        );
+    }
+
+    /// Validates `docs` and maps each document, its outcome and its warnings with `f` (on the
+    /// worker that validated it), for callers that need more than a [`Checked`], such as the
+    /// warnings' positions. The results are in input order.
+    pub fn validate_map<'a, R, F>(&mut self, docs: &[&'a [u8]], f: F) -> Vec<R>
+    where
+        R: Send,
+        F: Fn(&'a [u8], Outcome<'a>, &Warnings) -> R + Sync,
+    {
+        let mut out = Vec::new();
+        self.run_each(
+            docs,
+            |v, doc| {
+                let outcome = v.validate(doc);
+                f(doc, outcome, v.warnings())
+            },
+            &mut out,
+        );
+        out
+    }
+
+    /// The engine of every entry point: `f(validator, item)` for each item, on the worker
+    /// that owns the validator, results collected in order into `out` (cleared first).
+    pub(crate) fn run_each<T, R, F>(&mut self, items: &[T], f: F, out: &mut Vec<R>)
+    where
+        T: Sync,
+        R: Send,
+        F: Fn(&mut Validator, &T) -> R + Sync,
+    {
+        let options = self.options;
+        let run = |out: &mut Vec<R>| {
+            items
+                .par_iter()
+                .with_min_len(MIN_JOB_DOCUMENTS)
+                .map_init(|| Validator::new(options), |v, item| f(v, item))
+                .collect_into_vec(out);
+        };
+        match &mut self.exec {
+            Exec::Sequential(v) => {
+                out.clear();
+                out.extend(items.iter().map(|item| f(v, item)));
+            }
+            Exec::Global => run(out),
+            Exec::Pool(pool) => pool.install(|| run(out)),
+        }
+    }
+
+    /// Answers a PutTraceSegments request: parses `body` in place (JSON strings are unescaped
+    /// inside the buffer, so no document is copied), checks it as RULES.md section 8 says with
+    /// at most `max_documents` documents (`0`: no limit, [`request::MAX_DOCUMENTS`] is the
+    /// service's), and validates every document.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidRequest`] when the request itself is rejected (the service's
+    /// `InvalidRequestException`).
+    pub fn put_trace_segments<'a>(
+        &mut self,
+        body: &'a mut [u8],
+        max_documents: usize,
+    ) -> Result<Response<'a>, InvalidRequest> {
+        let request = Request::parse(body, max_documents)?;
+        Ok(Response::new(self.validate(request.documents())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use xseg::Profile;
+
+    const GOOD: &[u8] = br#"{"name":"web","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1.5,"end_time":2}"#;
+
+    #[test]
+    fn checked_mirrors_the_outcome() {
+        let mut v = Validator::default();
+        let doc = br#"{"id":"70de5b6f19ff9a0\u0061"}"#;
+        let outcome = v.validate(doc);
+        let c = Checked::new(&outcome, v.warnings());
+        assert!(!c.is_accepted());
+        assert_eq!(c.code(), Some(ErrorCode::MissingName));
+        assert_eq!(c.message(), Some("Invalid segment. ErrorCode: MissingName"));
+        assert_eq!(c.id().as_deref(), Some("70de5b6f19ff9a0a"));
+        assert_eq!(c.id_raw().map(|s| s.raw()), Some("70de5b6f19ff9a0\\u0061"));
+        assert_eq!(c.error(), outcome.rejection().map(|r| r.error()));
+        assert_eq!(c.kind(), None);
+        let e = c.unprocessed().unwrap();
+        assert_eq!(e.id.as_deref(), Some("70de5b6f19ff9a0a"));
+        assert_eq!(e.error_code, ErrorCode::MissingName);
+
+        let ok = v.validate(GOOD);
+        let c = Checked::new(&ok, v.warnings());
+        assert!(c.is_accepted());
+        assert_eq!(c.kind(), Some(DocumentKind::Segment));
+        assert_eq!((c.code(), c.message(), c.error()), (None, None, None));
+        assert!(c.unprocessed().is_none());
+    }
+
+    #[test]
+    fn warnings_are_counted() {
+        let doc = br#"{"name":"web","id":"70DE5B6F19FF9A0A","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1.5,"end_time":2}"#;
+        let mut batch = Batch::sequential(Options::new(Profile::Service));
+        let r = batch.validate(&[doc]);
+        assert!(r[0].is_accepted());
+        assert_eq!(r[0].warnings(), 1);
+        let mut strict = Batch::sequential(Options::new(Profile::Strict));
+        assert_eq!(
+            strict.validate(&[doc])[0].code(),
+            Some(ErrorCode::InvalidId)
+        );
+    }
+
+    #[test]
+    fn jobs_select_the_executor() {
+        let opts = Options::default();
+        assert_eq!(Batch::with_jobs(opts, 1).unwrap().jobs(), 1);
+        assert_eq!(Batch::with_jobs(opts, 3).unwrap().jobs(), 3);
+        assert!(Batch::with_jobs(opts, 0).unwrap().jobs() >= 1);
+    }
+
+    #[test]
+    fn order_is_kept_on_every_executor() {
+        let docs: Vec<Vec<u8>> = (0..500)
+            .map(|i| match i % 3 {
+                0 => GOOD.to_vec(),
+                1 => format!(r#"{{"id":"{i:016x}"}}"#).into_bytes(),
+                _ => b"[".repeat(i),
+            })
+            .collect();
+        let refs: Vec<&[u8]> = docs.iter().map(Vec::as_slice).collect();
+        let mut v = Validator::default();
+        let want: Vec<Checked<'_>> = refs
+            .iter()
+            .map(|d| {
+                let o = v.validate(d);
+                Checked::new(&o, v.warnings())
+            })
+            .collect();
+        for jobs in [0, 1, 2, 4] {
+            let mut batch = Batch::with_jobs(Options::default(), jobs).unwrap();
+            assert_eq!(batch.validate(&refs), want, "jobs {jobs}");
+            let mapped = batch.validate_map(&refs, |d, o, w| (d.len(), Checked::new(&o, w)));
+            for (i, (len, c)) in mapped.iter().enumerate() {
+                assert_eq!(*len, refs[i].len());
+                assert_eq!(*c, want[i]);
+            }
+        }
+    }
+
+    #[test]
+    fn validate_into_reuses_the_vector() {
+        let mut batch = Batch::sequential(Options::default());
+        let mut out = Vec::with_capacity(64);
+        let cap = out.capacity();
+        batch.validate_into(&[GOOD, b"{}"], &mut out);
+        assert_eq!(out.len(), 2);
+        batch.validate_into(&[GOOD], &mut out);
+        assert_eq!(out.len(), 1);
+        assert!(out[0].is_accepted());
+        assert_eq!(out.capacity(), cap);
+    }
+}
