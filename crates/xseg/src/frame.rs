@@ -159,7 +159,19 @@ pub(crate) fn split_with<'a>(
 /// ```
 pub fn is_daemon_header(line: &[u8]) -> bool {
     let mut scratch = Scratch::default();
-    check_header_with(line, &mut scratch).is_ok()
+    is_header_with(line, &mut scratch)
+}
+
+/// Whether `line` can be a header at all: it holds both keys, byte for byte (D24). This keeps
+/// header detection in streams from re-reading every document.
+#[inline]
+fn may_be_header(line: &[u8]) -> bool {
+    memchr::memmem::find(line, b"\"version\"").is_some()
+        && memchr::memmem::find(line, b"\"format\"").is_some()
+}
+
+pub(crate) fn is_header_with(line: &[u8], scratch: &mut Scratch) -> bool {
+    may_be_header(line) && check_header_with(line, scratch).is_ok()
 }
 
 pub(crate) fn check_header_with(header: &[u8], scratch: &mut Scratch) -> Result<(), FrameError> {
@@ -192,7 +204,8 @@ pub(crate) fn check_header_with(header: &[u8], scratch: &mut Scratch) -> Result<
     for (k, v) in json::Members::new(header, start) {
         let key = JsonStr::new(text.get(k.start..k.end).unwrap_or(""), k.escaped);
         let raw = text.get(v.start as usize..v.end as usize).unwrap_or("");
-        if key.eq_str("format") {
+        // D24: the keys are matched exactly, byte for byte (an escaped spelling is another key)
+        if key.raw() == "format" {
             format_ok = match v.kind {
                 VKind::Str | VKind::StrEsc => {
                     let s = JsonStr::new(
@@ -207,7 +220,7 @@ pub(crate) fn check_header_with(header: &[u8], scratch: &mut Scratch) -> Result<
             if !format_ok {
                 return Err(FrameError::new(FrameErrorKind::BadFormat, v.start as usize));
             }
-        } else if key.eq_str("version") {
+        } else if key.raw() == "version" {
             version_ok = raw == "1";
             if !version_ok {
                 return Err(FrameError::new(
@@ -267,6 +280,7 @@ mod tests {
         bad(b"{\"format\":\"xml\",\"version\":1}\n{}", BadFormat);
         bad(b"{\"Format\":\"json\",\"version\":1}\n{}", BadFormat);
         bad(b"{\"version\":1}\n{}", BadFormat);
+        bad(b"{\"f\\u006frmat\":\"json\",\"version\":1}\n{}", BadFormat);
         bad(
             b"{\"format\":\"json\",\"version\":1,\"version\":1}\n{}",
             HeaderRepeatedKey,
@@ -293,5 +307,10 @@ mod tests {
             "InvalidHeader"
         );
         assert_eq!(code(&big).unwrap_err().0, "InvalidSegment");
+        assert!(is_daemon_header(br#"{"format":"json","version":1}"#));
+        assert!(!is_daemon_header(br#"{"format":"json"}"#));
+        assert!(!is_daemon_header(
+            br#"{"name":"x","service":{"version":"1"}}"#
+        ));
     }
 }

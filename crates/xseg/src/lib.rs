@@ -285,6 +285,12 @@ impl Validator {
         }
     }
 
+    /// Whether `line` is a valid daemon header, using this validator's buffers (no
+    /// allocation in steady state). Streams skip such lines (RULES.md §1).
+    pub fn is_daemon_header(&mut self, line: &[u8]) -> bool {
+        frame::is_header_with(line, &mut self.scratch)
+    }
+
     fn reject<'a>(
         kind: ErrorKind,
         at: usize,
