@@ -2,7 +2,8 @@
 //!
 //! Where the documents come from, first match wins:
 //!
-//! 1. the path in the environment variable `XSEG_CORPUS` (a file or a directory of files);
+//! 1. the path in the environment variable `XSEG_CORPUS` (a file or a directory of files; a
+//!    relative path is looked up in the current directory, then in the repository root);
 //! 2. the committed samples, `corpus/samples/*.ndjson` in the repository;
 //! 3. a deterministic generated set of SDK-like documents ([`crate::generate`]).
 //!
@@ -166,6 +167,20 @@ pub fn is_header_line(line: &[u8]) -> bool {
         && xseg::is_daemon_header(line)
 }
 
+/// The repository root, for relative `XSEG_CORPUS` paths: `cargo bench` runs the harness in
+/// the package directory, so a path given relative to the repository root is found too.
+pub const REPOSITORY_ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+fn resolve(path: PathBuf) -> PathBuf {
+    if path.is_relative() && !path.exists() {
+        let alt = Path::new(REPOSITORY_ROOT).join(&path);
+        if alt.exists() {
+            return alt;
+        }
+    }
+    path
+}
+
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> CorpusError + '_ {
     move |error| CorpusError::Io {
         path: path.to_owned(),
@@ -196,7 +211,7 @@ impl Corpus {
     /// When `XSEG_CORPUS` is set and cannot be read, or holds no document.
     pub fn load() -> Result<Corpus, CorpusError> {
         if let Some(p) = std::env::var_os(CORPUS_ENV).filter(|p| !p.is_empty()) {
-            let path = PathBuf::from(p);
+            let path = resolve(PathBuf::from(p));
             let mut c = Corpus::from_path(&path)?;
             c.source = Source::Env(path);
             return Ok(c);
