@@ -1,0 +1,203 @@
+//! The command line, as clap parses it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use xseg::{Options, Profile};
+
+/// Exact validation of AWS X-Ray segment documents.
+#[derive(Debug, Parser)]
+#[command(name = "xseg", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Answer a PutTraceSegments request body as the X-Ray service would.
+    ///
+    /// Reads the request body `{"TraceSegmentDocuments": [...]}` and prints the response body
+    /// `{"UnprocessedTraceSegments": [...]}`. Exit status: 0 when the request was processed,
+    /// 3 when the request itself is rejected (InvalidRequestException), 2 for usage and I/O
+    /// errors.
+    PutTraceSegments(PutArgs),
+    /// Check NDJSON streams of segment documents, one document per line.
+    ///
+    /// Daemon header lines and blank lines are skipped. Exit status: 0 when every document
+    /// was accepted, 1 when any was rejected, 2 for usage and I/O errors.
+    Check(CheckArgs),
+}
+
+/// The rule profile.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ProfileArg {
+    /// What the X-Ray service accepts; tolerated findings are warnings.
+    #[default]
+    Service,
+    /// Every warning is a rejection.
+    Strict,
+}
+
+impl From<ProfileArg> for Profile {
+    fn from(p: ProfileArg) -> Profile {
+        match p {
+            ProfileArg::Service => Profile::Service,
+            ProfileArg::Strict => Profile::Strict,
+        }
+    }
+}
+
+/// Options shared by the commands that validate documents.
+#[derive(Clone, Debug, Args)]
+pub struct ValidationArgs {
+    /// Rule profile.
+    #[arg(long, value_enum, default_value_t = ProfileArg::Service)]
+    pub profile: ProfileArg,
+    /// Document size limit in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = xseg::limits::MAX_DOCUMENT_BYTES)]
+    pub max_document_bytes: usize,
+}
+
+impl ValidationArgs {
+    /// The core's options.
+    pub fn options(&self) -> Options {
+        Options::new(self.profile.into()).max_document_bytes(self.max_document_bytes)
+    }
+}
+
+/// `xseg put-trace-segments`.
+#[derive(Clone, Debug, Args)]
+pub struct PutArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub validation: ValidationArgs,
+    /// Most documents in one request; 0 for no limit.
+    #[arg(long, value_name = "N", default_value_t = xseg_batch::request::MAX_DOCUMENTS)]
+    pub max_documents: usize,
+    /// The request body; `-` or nothing for standard input.
+    #[arg(value_name = "FILE")]
+    pub input: Option<PathBuf>,
+}
+
+/// The report format of `xseg check`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One line per rejection and warning, then a summary.
+    #[default]
+    Text,
+    /// One JSON object per rejection, then a summary object.
+    Json,
+}
+
+/// `xseg check`.
+#[derive(Clone, Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub validation: ValidationArgs,
+    /// Worker threads; 1 validates on the main thread only [default: the number of cores].
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print only the summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Bytes read (and validated in parallel) at a time.
+    #[arg(long, value_name = "BYTES", default_value_t = xseg_batch::stream::DEFAULT_CHUNK_BYTES,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub chunk_bytes: usize,
+    /// NDJSON files; `-` or nothing for standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+impl CheckArgs {
+    /// The number of worker threads: `--jobs`, else the number of cores.
+    pub fn jobs(&self) -> usize {
+        match self.jobs {
+            Some(n) => n as usize,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn check_defaults_and_options() {
+        let cli = Cli::try_parse_from(["xseg", "check"]).unwrap();
+        let Command::Check(c) = cli.command else {
+            panic!("check")
+        };
+        assert_eq!(c.format, Format::Text);
+        assert_eq!(c.validation.profile, ProfileArg::Service);
+        assert!(c.files.is_empty());
+        assert!(c.jobs() >= 1);
+        assert!(!c.quiet);
+
+        let cli = Cli::try_parse_from([
+            "xseg",
+            "check",
+            "--profile",
+            "strict",
+            "-j",
+            "1",
+            "--format",
+            "json",
+            "-q",
+            "a",
+            "-",
+        ])
+        .unwrap();
+        let Command::Check(c) = cli.command else {
+            panic!("check")
+        };
+        assert_eq!(c.jobs(), 1);
+        assert_eq!(c.format, Format::Json);
+        assert_eq!(c.validation.options().profile(), Profile::Strict);
+        assert!(c.quiet);
+        assert_eq!(c.files, [PathBuf::from("a"), PathBuf::from("-")]);
+        assert!(Cli::try_parse_from(["xseg", "check", "--jobs", "0"]).is_err());
+        assert!(Cli::try_parse_from(["xseg", "check", "--format", "xml"]).is_err());
+        assert!(Cli::try_parse_from(["xseg", "check", "--chunk-bytes", "0"]).is_err());
+    }
+
+    #[test]
+    fn put_defaults_and_options() {
+        let cli = Cli::try_parse_from(["xseg", "put-trace-segments"]).unwrap();
+        let Command::PutTraceSegments(p) = cli.command else {
+            panic!("put")
+        };
+        assert_eq!(p.max_documents, 50);
+        assert_eq!(p.input, None);
+        assert_eq!(p.validation.options(), Options::default());
+        let cli = Cli::try_parse_from([
+            "xseg",
+            "put-trace-segments",
+            "--max-documents",
+            "0",
+            "r.json",
+        ])
+        .unwrap();
+        let Command::PutTraceSegments(p) = cli.command else {
+            panic!("put")
+        };
+        assert_eq!(p.max_documents, 0);
+        assert_eq!(p.input, Some(PathBuf::from("r.json")));
+        assert!(Cli::try_parse_from(["xseg", "put-trace-segments", "a", "b"]).is_err());
+        assert!(Cli::try_parse_from(["xseg", "put-trace-segments", "--profile", "lax"]).is_err());
+    }
+}

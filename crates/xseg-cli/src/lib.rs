@@ -1,0 +1,56 @@
+//! # xseg-cli — the `xseg` command
+//!
+//! `xseg put-trace-segments` answers a PutTraceSegments request body as the X-Ray service
+//! would; `xseg check` validates NDJSON document streams and reports each rejection and
+//! warning, then a summary. `docs/CLI.md` in the repository describes every option, output
+//! format and exit status.
+//!
+//! The modules hold the logic so that it can be tested and reused: [`report`] formats one
+//! rejection, warning or summary as text or JSON for any source of documents.
+//!
+//! ```
+//! use clap::Parser;
+//! use xseg_cli::args::{Cli, Command};
+//!
+//! let cli = Cli::parse_from(["xseg", "check", "--format", "json", "traces.ndjson"]);
+//! assert!(matches!(cli.command, Command::Check(_)));
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod args;
+pub mod check;
+pub mod input;
+pub mod progress;
+pub mod put;
+pub mod report;
+
+use std::io;
+use std::process::ExitCode;
+
+use args::{Cli, Command};
+
+/// Exit statuses.
+pub mod exit {
+    /// Success: every document accepted (`check`), or the request processed
+    /// (`put-trace-segments`).
+    pub const OK: u8 = 0;
+    /// `check`: at least one document was rejected.
+    pub const REJECTED: u8 = 1;
+    /// A usage or I/O error.
+    pub const TROUBLE: u8 = 2;
+    /// `put-trace-segments`: the request was rejected as a whole (InvalidRequestException).
+    pub const INVALID_REQUEST: u8 = 3;
+}
+
+/// Runs a parsed command line with the process's standard output and error.
+pub fn run(cli: &Cli) -> ExitCode {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut err = io::stderr().lock();
+    let status = match &cli.command {
+        Command::PutTraceSegments(args) => put::run(args, &mut out, &mut err),
+        Command::Check(args) => check::run(args, &mut out, &mut err),
+    };
+    ExitCode::from(status)
+}

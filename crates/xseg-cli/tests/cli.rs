@@ -1,0 +1,430 @@
+//! The built `xseg` binary: exit statuses and outputs, byte for byte.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+
+struct Run {
+    status: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `xseg args` in the fixture folder, with `stdin` as standard input.
+fn xseg(args: &[&str], stdin: &[u8]) -> Run {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_xseg"))
+        .args(args)
+        .current_dir(DATA)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin).unwrap();
+    drop(input);
+    let out = child.wait_with_output().unwrap();
+    Run {
+        status: out.status.code().expect("exited"),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn request(docs: &[String]) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({ "TraceSegmentDocuments": docs })).unwrap()
+}
+
+const GOOD: &str = r#"{"name":"checkout","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1744830464.5,"end_time":1744830465.25}"#;
+
+// ---- put-trace-segments ----
+
+#[test]
+fn put_valid_request() {
+    let want = concat!(
+        r#"{"UnprocessedTraceSegments":["#,
+        r#"{"Id":"5a1b2c3d4e5f6071","ErrorCode":"MissingName","Message":"Invalid segment. ErrorCode: MissingName"},"#,
+        r#"{"Id":"70de5b6f19ff9a0a","ErrorCode":"InvalidName","Message":"Invalid subsegment. ErrorCode: InvalidName, Cause: null"},"#,
+        r#"{"Id":"quote\"d","ErrorCode":"InvalidId","Message":"Invalid segment. ErrorCode: InvalidId"},"#,
+        r#"{"ErrorCode":"ParseError","Message":"Invalid segment. ErrorCode: ParseError"}"#,
+        "]}\n"
+    );
+    let run = xseg(&["put-trace-segments", "request-valid.json"], b"");
+    assert_eq!(
+        (run.status, run.stdout.as_str(), run.stderr.as_str()),
+        (0, want, "")
+    );
+    // the same body on standard input, with `-` and with no argument
+    let body = std::fs::read(format!("{DATA}/request-valid.json")).unwrap();
+    for args in [&["put-trace-segments", "-"][..], &["put-trace-segments"]] {
+        let run = xseg(args, &body);
+        assert_eq!((run.status, run.stdout.as_str()), (0, want), "{args:?}");
+    }
+}
+
+#[test]
+fn put_all_accepted_and_empty() {
+    let run = xseg(&["put-trace-segments"], &request(&[GOOD.to_owned()]));
+    assert_eq!(run.status, 0);
+    assert_eq!(run.stdout, "{\"UnprocessedTraceSegments\":[]}\n");
+    let run = xseg(&["put-trace-segments"], br#"{"TraceSegmentDocuments":[]}"#);
+    assert_eq!(run.status, 0);
+    assert_eq!(run.stdout, "{\"UnprocessedTraceSegments\":[]}\n");
+}
+
+#[test]
+fn put_51_documents() {
+    let docs = vec![GOOD.to_owned(); 51];
+    let body = request(&docs);
+    let run = xseg(&["put-trace-segments"], &body);
+    assert_eq!(run.status, 3);
+    assert_eq!(
+        run.stdout,
+        "{\"__type\":\"InvalidRequestException\",\"Message\":\"Exceeding maximum segment count: 50\"}\n"
+    );
+    assert_eq!(run.stderr, "");
+    let run = xseg(&["put-trace-segments", "--max-documents", "10"], &body);
+    assert_eq!(run.status, 3);
+    assert_eq!(
+        run.stdout,
+        "{\"__type\":\"InvalidRequestException\",\"Message\":\"Exceeding maximum segment count: 10\"}\n"
+    );
+    for limit in ["51", "0"] {
+        let run = xseg(&["put-trace-segments", "--max-documents", limit], &body);
+        assert_eq!(run.status, 0, "{limit}");
+        assert_eq!(run.stdout, "{\"UnprocessedTraceSegments\":[]}\n");
+    }
+    // 50 is within the limit
+    let run = xseg(&["put-trace-segments"], &request(&docs[..50]));
+    assert_eq!(run.status, 0);
+}
+
+#[test]
+fn put_non_string_element() {
+    let run = xseg(&["put-trace-segments", "request-non-string.json"], b"");
+    assert_eq!(run.status, 3);
+    assert_eq!(
+        run.stdout,
+        "{\"__type\":\"InvalidRequestException\",\"Message\":\"TraceSegmentDocuments[1] must be a string\"}\n"
+    );
+}
+
+#[test]
+fn put_request_not_json() {
+    let run = xseg(&["put-trace-segments", "request-not-json.txt"], b"");
+    assert_eq!(run.status, 3);
+    assert_eq!(
+        run.stdout,
+        "{\"__type\":\"InvalidRequestException\",\"Message\":\"Request body is not well-formed JSON (near byte 0)\"}\n"
+    );
+    for (body, message) in [
+        (&b"[]"[..], "Request body must be a JSON object"),
+        (b"{}", "Missing required field TraceSegmentDocuments"),
+        (
+            br#"{"TraceSegmentDocuments":{}}"#,
+            "TraceSegmentDocuments must be an array of strings",
+        ),
+    ] {
+        let run = xseg(&["put-trace-segments"], body);
+        assert_eq!(run.status, 3);
+        assert_eq!(
+            run.stdout,
+            format!("{{\"__type\":\"InvalidRequestException\",\"Message\":\"{message}\"}}\n")
+        );
+    }
+}
+
+#[test]
+fn put_strict_profile() {
+    let upper = GOOD.replace("70de5b6f19ff9a0a", "70DE5B6F19FF9A0A");
+    let body = request(&[upper]);
+    let run = xseg(&["put-trace-segments"], &body);
+    assert_eq!(run.stdout, "{\"UnprocessedTraceSegments\":[]}\n");
+    let run = xseg(&["put-trace-segments", "--profile", "strict"], &body);
+    assert_eq!(run.status, 0);
+    assert_eq!(
+        run.stdout,
+        "{\"UnprocessedTraceSegments\":[{\"Id\":\"70DE5B6F19FF9A0A\",\"ErrorCode\":\"InvalidId\",\"Message\":\"Invalid segment. ErrorCode: InvalidId\"}]}\n"
+    );
+}
+
+#[test]
+fn put_missing_file_and_usage() {
+    let run = xseg(&["put-trace-segments", "no-such-request.json"], b"");
+    assert_eq!(run.status, 2);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr
+            .starts_with("xseg: cannot read no-such-request.json: "),
+        "{}",
+        run.stderr
+    );
+    let run = xseg(&["put-trace-segments", "--max-documents", "many"], b"");
+    assert_eq!(run.status, 2);
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("--max-documents"), "{}", run.stderr);
+    let run = xseg(&[], b"");
+    assert_eq!(run.status, 2);
+    assert!(run.stderr.contains("Usage"), "{}", run.stderr);
+}
+
+// ---- check ----
+
+const CAPTURE_TEXT: &str = "\
+capture.ndjson:4: 2222222222222222 InvalidTraceId \u{2014} `trace_id` is not `1-` + 8 hex + `-` + 24 hex at /trace_id (byte 264)
+capture.ndjson:7: 70de5b6f19ff9a0a InvalidName \u{2014} `name` contains a character outside the allowed set at /subsegments/0/name (byte 553)
+capture.ndjson:9: warning: `id` has upper-case hex digits at /id (byte 698)
+capture.ndjson:12: 3333333333333333 InvalidSegment \u{2014} expected an integer at /http/response/status (byte 997)
+capture.ndjson:14: - ParseError \u{2014} unexpected end of document (byte 1050)
+7 documents: 3 accepted, 4 rejected, 1 warning
+  ParseError        1
+  InvalidName       1
+  InvalidTraceId    1
+  InvalidSegment    1
+";
+
+const CAPTURE_JSON: &str = r#"{"file":"capture.ndjson","line":4,"Id":"2222222222222222","ErrorCode":"InvalidTraceId","Message":"Invalid segment. ErrorCode: InvalidTraceId","pointer":"/trace_id","offset":264,"detail":"`trace_id` is not `1-` + 8 hex + `-` + 24 hex"}
+{"file":"capture.ndjson","line":7,"Id":"70de5b6f19ff9a0a","ErrorCode":"InvalidName","Message":"Invalid subsegment. ErrorCode: InvalidName, Cause: null","pointer":"/subsegments/0/name","offset":553,"detail":"`name` contains a character outside the allowed set"}
+{"file":"capture.ndjson","line":12,"Id":"3333333333333333","ErrorCode":"InvalidSegment","Message":"Invalid segment. ErrorCode: InvalidSegment","pointer":"/http/response/status","offset":997,"detail":"expected an integer"}
+{"file":"capture.ndjson","line":14,"ErrorCode":"ParseError","Message":"Invalid segment. ErrorCode: ParseError","pointer":"","offset":1050,"detail":"unexpected end of document"}
+{"summary":{"documents":7,"accepted":3,"rejected":4,"warnings":1,"bytes":1228}}
+"#;
+
+/// Splits the text report into everything but its last line, and that last line (the
+/// throughput, which depends on the clock), checked for its shape.
+fn without_throughput(stdout: &str, megabytes: &str) -> String {
+    let body = stdout.strip_suffix('\n').unwrap();
+    let (head, last) = body.rsplit_once('\n').unwrap_or(("", body));
+    let prefix = format!("{megabytes} MB in ");
+    assert!(last.starts_with(&prefix), "{last}");
+    assert!(last.ends_with(" docs/s"), "{last}");
+    assert!(last.contains(" s: ") && last.contains(" MB/s, "), "{last}");
+    format!("{head}\n")
+}
+
+#[test]
+fn check_capture_as_text() {
+    let run = xseg(&["check", "capture.ndjson"], b"");
+    assert_eq!(run.status, 1);
+    assert_eq!(run.stderr, "");
+    assert_eq!(without_throughput(&run.stdout, "0.001228"), CAPTURE_TEXT);
+}
+
+#[test]
+fn check_capture_as_json() {
+    let run = xseg(&["check", "--format", "json", "capture.ndjson"], b"");
+    assert_eq!(run.status, 1);
+    assert_eq!(run.stderr, "");
+    assert_eq!(run.stdout, CAPTURE_JSON);
+}
+
+#[test]
+fn check_output_does_not_depend_on_jobs_or_chunks() {
+    for jobs in ["1", "2", "3"] {
+        for chunk in ["1", "7", "64", "100000"] {
+            let run = xseg(
+                &[
+                    "check",
+                    "--format",
+                    "json",
+                    "--jobs",
+                    jobs,
+                    "--chunk-bytes",
+                    chunk,
+                    "capture.ndjson",
+                ],
+                b"",
+            );
+            assert_eq!(run.status, 1);
+            assert_eq!(run.stdout, CAPTURE_JSON, "jobs {jobs} chunk {chunk}");
+        }
+    }
+}
+
+#[test]
+fn check_standard_input() {
+    let capture = std::fs::read(format!("{DATA}/capture.ndjson")).unwrap();
+    let run = xseg(&["check", "--format", "json"], &capture);
+    assert_eq!(run.status, 1);
+    assert_eq!(
+        run.stdout,
+        CAPTURE_JSON.replace("capture.ndjson", "<stdin>")
+    );
+    let run = xseg(&["check", "-"], &capture);
+    assert_eq!(
+        without_throughput(&run.stdout, "0.001228"),
+        CAPTURE_TEXT.replace("capture.ndjson", "<stdin>")
+    );
+}
+
+#[test]
+fn check_quiet_prints_the_summary_only() {
+    let run = xseg(&["check", "--quiet", "capture.ndjson"], b"");
+    assert_eq!(run.status, 1);
+    assert_eq!(
+        without_throughput(&run.stdout, "0.001228"),
+        "7 documents: 3 accepted, 4 rejected, 1 warning\n  ParseError        1\n  InvalidName       1\n  InvalidTraceId    1\n  InvalidSegment    1\n"
+    );
+    let run = xseg(&["check", "-q", "--format", "json", "capture.ndjson"], b"");
+    assert_eq!(
+        run.stdout,
+        "{\"summary\":{\"documents\":7,\"accepted\":3,\"rejected\":4,\"warnings\":1,\"bytes\":1228}}\n"
+    );
+}
+
+#[test]
+fn check_all_valid_exits_zero() {
+    let run = xseg(&["check", "all-valid.ndjson"], b"");
+    assert_eq!(run.status, 0);
+    assert_eq!(
+        without_throughput(&run.stdout, "0.000321"),
+        "2 documents: 2 accepted, 0 rejected, 0 warnings\n"
+    );
+    // headers and blank lines only: nothing to reject
+    let run = xseg(
+        &["check", "--format", "json"],
+        b"{\"format\":\"json\",\"version\":1}\n\n  \n",
+    );
+    assert_eq!(run.status, 0);
+    assert_eq!(
+        run.stdout,
+        "{\"summary\":{\"documents\":0,\"accepted\":0,\"rejected\":0,\"warnings\":0,\"bytes\":34}}\n"
+    );
+}
+
+#[test]
+fn check_several_files() {
+    let run = xseg(
+        &[
+            "check",
+            "--format",
+            "json",
+            "all-valid.ndjson",
+            "capture.ndjson",
+        ],
+        b"",
+    );
+    assert_eq!(run.status, 1);
+    assert_eq!(
+        run.stdout,
+        CAPTURE_JSON.replace(
+            "{\"summary\":{\"documents\":7,\"accepted\":3,\"rejected\":4,\"warnings\":1,\"bytes\":1228}}",
+            "{\"summary\":{\"documents\":9,\"accepted\":5,\"rejected\":4,\"warnings\":1,\"bytes\":1549}}"
+        )
+    );
+}
+
+#[test]
+fn check_strict_profile() {
+    let run = xseg(
+        &[
+            "check",
+            "--profile",
+            "strict",
+            "--format",
+            "json",
+            "capture.ndjson",
+        ],
+        b"",
+    );
+    assert_eq!(run.status, 1);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 6);
+    assert_eq!(
+        lines[2],
+        r#"{"file":"capture.ndjson","line":9,"Id":"70DE5B6F19FF9A0A","ErrorCode":"InvalidId","Message":"Invalid segment. ErrorCode: InvalidId","pointer":"/id","offset":698,"detail":"`id` has upper-case hex digits"}"#
+    );
+}
+
+#[test]
+fn check_oversized_lines() {
+    let long = format!(
+        "{GOOD}\n{}\n{GOOD}\n",
+        GOOD.replace("checkout", &"c".repeat(150))
+    );
+    let at = GOOD.len() + 1;
+    let run = xseg(
+        &[
+            "check",
+            "--max-document-bytes",
+            "200",
+            "--chunk-bytes",
+            "16",
+            "--format",
+            "json",
+        ],
+        long.as_bytes(),
+    );
+    assert_eq!(run.status, 1);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "{{\"file\":\"<stdin>\",\"line\":2,\"ErrorCode\":\"InvalidSegment\",\"Message\":\"Invalid segment. ErrorCode: InvalidSegment\",\"pointer\":\"\",\"offset\":{at},\"detail\":\"document is larger than the size limit\"}}\n\
+             {{\"summary\":{{\"documents\":3,\"accepted\":2,\"rejected\":1,\"warnings\":0,\"bytes\":{}}}}}\n",
+            long.len()
+        )
+    );
+}
+
+#[test]
+fn check_missing_file() {
+    let run = xseg(&["check", "missing.ndjson"], b"");
+    assert_eq!(run.status, 2);
+    assert_eq!(
+        run.stderr,
+        "xseg: cannot open missing.ndjson: No such file or directory (os error 2)\n"
+    );
+    // the other files are still checked and summed up; the status says an input failed
+    let run = xseg(
+        &[
+            "check",
+            "-q",
+            "--format",
+            "json",
+            "missing.ndjson",
+            "all-valid.ndjson",
+        ],
+        b"",
+    );
+    assert_eq!(run.status, 2);
+    assert!(run.stderr.contains("missing.ndjson"));
+    assert_eq!(
+        run.stdout,
+        "{\"summary\":{\"documents\":2,\"accepted\":2,\"rejected\":0,\"warnings\":0,\"bytes\":321}}\n"
+    );
+}
+
+#[test]
+fn check_usage_errors() {
+    for args in [
+        &["check", "--format", "xml"][..],
+        &["check", "--jobs", "0"],
+        &["check", "--profile", "lenient"],
+        &["check", "--no-such-option"],
+    ] {
+        let run = xseg(args, b"");
+        assert_eq!(run.status, 2, "{args:?}");
+        assert_eq!(run.stdout, "", "{args:?}");
+        assert!(!run.stderr.is_empty(), "{args:?}");
+    }
+    let run = xseg(&["check", "--help"], b"");
+    assert_eq!(run.status, 0);
+    assert!(run.stdout.contains("--format <FORMAT>"));
+}
+
+#[test]
+fn no_progress_bar_without_a_terminal() {
+    // standard error is a pipe here: nothing but errors may appear on it
+    let big: String = std::iter::repeat_n(format!("{GOOD}\n"), 20_000).collect();
+    let run = xseg(&["check", "-q"], big.as_bytes());
+    assert_eq!(run.status, 0);
+    assert_eq!(run.stderr, "");
+}
