@@ -223,7 +223,7 @@ impl<'a, 's> Engine<'a, 's> {
     // ----- generic values --------------------------------------------------------------------
 
     /// Checks a string, number or literal at `pos`; returns the index after it.
-    #[inline]
+    #[inline(always)]
     fn scalar(&self, pos: usize) -> R<usize> {
         match self.at(pos) {
             Some(b'"') => Ok(json::scan_string(self.b, pos + 1)?.0 + 1),
@@ -282,13 +282,14 @@ impl<'a, 's> Engine<'a, 's> {
         let mut pos = start;
         let mut d = depth;
         let mut s = S::Open;
+        let mut is_object = false;
         loop {
             match s {
                 S::Open => {
                     if d > self.max_depth {
                         return Err((ErrorKind::NestingTooDeep, pos));
                     }
-                    let is_object = self.at(pos) == Some(b'{');
+                    is_object = self.at(pos) == Some(b'{');
                     self.scratch.frames.push(Frame {
                         is_object,
                         keys_start: self.scratch.keys.len() as u32,
@@ -303,7 +304,6 @@ impl<'a, 's> Engine<'a, 's> {
                     }
                 }
                 S::Elem => {
-                    let is_object = self.scratch.frames.last().is_some_and(|f| f.is_object);
                     let vpos = if is_object { self.key(pos)?.1 } else { pos };
                     match self.at(vpos) {
                         Some(b'{' | b'[') => {
@@ -319,7 +319,6 @@ impl<'a, 's> Engine<'a, 's> {
                 }
                 S::After => {
                     pos = self.ws(pos);
-                    let is_object = self.scratch.frames.last().is_some_and(|f| f.is_object);
                     let close = if is_object { b'}' } else { b']' };
                     match self.at(pos) {
                         Some(b',') => {
@@ -343,6 +342,7 @@ impl<'a, 's> Engine<'a, 's> {
                     if self.scratch.frames.len() <= floor {
                         return Ok(pos);
                     }
+                    is_object = self.scratch.frames.last().is_some_and(|f| f.is_object);
                     d -= 1;
                     s = S::After;
                 }
@@ -353,7 +353,7 @@ impl<'a, 's> Engine<'a, 's> {
     // ----- objects, keys and repeated keys ---------------------------------------------------
 
     /// Reads `"key" :` at `pos`, records the key, returns it and the value's position.
-    #[inline]
+    #[inline(always)]
     fn key(&mut self, pos: usize) -> R<(JsonStr<'a>, usize)> {
         if self.at(pos) != Some(b'"') {
             return Err(self.eof_or(pos, ErrorKind::KeyMustBeString));
@@ -366,7 +366,11 @@ impl<'a, 's> Engine<'a, 's> {
         }
         p = self.ws(p + 1);
         self.scratch.keys.push(KeyEntry {
-            hash: json::key_hash(k),
+            hash: if escaped {
+                json::key_fingerprint(k)
+            } else {
+                json::key_fingerprint_raw(self.b, pos + 1, end)
+            },
             key_start: (pos + 1) as u32,
             key_end: end as u32,
             value_start: p as u32,
@@ -391,37 +395,56 @@ impl<'a, 's> Engine<'a, 's> {
     /// Forgets the keys of the object that just closed; returns the offset of the value of the
     /// earliest second occurrence of a repeated key (D7).
     fn close_object(&mut self, keys_start: usize) -> Option<u32> {
-        let mut best: Option<u32> = None;
         let n = self.scratch.keys.len().saturating_sub(keys_start);
-        if n > 1 {
-            let mut keys = std::mem::take(&mut self.scratch.keys);
-            if let Some(ks) = keys.get_mut(keys_start..) {
-                if n > 16 {
-                    ks.sort_unstable_by_key(|e| (e.hash, e.value_start));
-                    for (j, kj) in ks.iter().enumerate() {
-                        let before = ks.get(..j).unwrap_or(&[]);
-                        for ki in before.iter().rev().take_while(|ki| ki.hash == kj.hash) {
-                            if self.keys_equal(ki, kj) {
-                                best = min_opt(best, Some(kj.value_start));
-                                break;
-                            }
-                        }
-                    }
-                } else {
-                    for (j, kj) in ks.iter().enumerate() {
-                        let before = ks.get(..j).unwrap_or(&[]);
-                        if before
-                            .iter()
-                            .any(|ki| ki.hash == kj.hash && self.keys_equal(ki, kj))
-                        {
-                            best = min_opt(best, Some(kj.value_start));
-                        }
+        let best = if n <= 1 {
+            None
+        } else if n <= 16 {
+            self.repeat_small(keys_start)
+        } else {
+            self.repeat_sorted(keys_start)
+        };
+        self.scratch.keys.truncate(keys_start);
+        best
+    }
+
+    /// Keys are in document order, so the first repeat found is the earliest. A 64-bit filter
+    /// on the fingerprints' top bits sends only possible repeats to the pairwise comparison.
+    #[inline]
+    fn repeat_small(&self, keys_start: usize) -> Option<u32> {
+        let ks = self.scratch.keys.get(keys_start..)?;
+        let mut seen = 0u64;
+        for (j, kj) in ks.iter().enumerate() {
+            let bit = 1u64 << (kj.hash >> 58);
+            if seen & bit != 0 {
+                for ki in ks.get(..j)? {
+                    if ki.hash == kj.hash && self.keys_equal(ki, kj) {
+                        return Some(kj.value_start);
                     }
                 }
             }
-            self.scratch.keys = keys;
+            seen |= bit;
         }
-        self.scratch.keys.truncate(keys_start);
+        None
+    }
+
+    /// Sorted by fingerprint, for objects with many keys.
+    #[cold]
+    fn repeat_sorted(&mut self, keys_start: usize) -> Option<u32> {
+        let mut best: Option<u32> = None;
+        let mut keys = std::mem::take(&mut self.scratch.keys);
+        if let Some(ks) = keys.get_mut(keys_start..) {
+            ks.sort_unstable_by_key(|e| (e.hash, e.value_start));
+            for (j, kj) in ks.iter().enumerate() {
+                let before = ks.get(..j).unwrap_or(&[]);
+                for ki in before.iter().rev().take_while(|ki| ki.hash == kj.hash) {
+                    if self.keys_equal(ki, kj) {
+                        best = min_opt(best, Some(kj.value_start));
+                        break;
+                    }
+                }
+            }
+        }
+        self.scratch.keys = keys;
         best
     }
 

@@ -155,6 +155,12 @@ impl Iterator for DecodedChars<'_> {
 /// Skips JSON white space from `pos`.
 #[inline(always)]
 pub(crate) fn ws(b: &[u8], mut pos: usize) -> usize {
+    // most calls land on a token at once (compact JSON) or after one space (Python's `", "`)
+    match b.get(pos) {
+        Some(&c) if c > b' ' => return pos,
+        Some(b' ') if b.get(pos + 1).is_some_and(|&c| c > b' ') => return pos + 1,
+        _ => {}
+    }
     while let Some(&c) = b.get(pos) {
         if c == b' ' || c == b'\n' || c == b'\r' || c == b'\t' {
             pos += 1;
@@ -171,7 +177,7 @@ pub(crate) fn ws(b: &[u8], mut pos: usize) -> usize {
 pub(crate) fn scan_string(b: &[u8], mut pos: usize) -> Result<(usize, bool), SynErr> {
     let mut escaped = false;
     loop {
-        pos += scan::find_string_special(b.get(pos..).unwrap_or(&[]));
+        pos = scan::find_string_special_from(b, pos);
         match b.get(pos) {
             Some(b'"') => return Ok((pos, escaped)),
             Some(b'\\') => {
@@ -284,31 +290,64 @@ pub(crate) fn scan_literal(b: &[u8], pos: usize, lit: &[u8]) -> Result<usize, Sy
     }
 }
 
-/// FNV-1a over bytes; chunking does not change the result, so escaped keys can be hashed
-/// character by character and still match their plain spelling.
+/// Fingerprint of a key's unescaped bytes: length, first eight and last eight bytes. Equal keys
+/// have equal fingerprints; unequal keys rarely do (and are then compared in full).
 #[inline(always)]
-pub(crate) fn fnv(mut h: u64, bytes: &[u8]) -> u64 {
-    for &c in bytes {
-        h ^= u64::from(c);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
+fn mix(len: usize, head: u64, tail: u64) -> u64 {
+    (head ^ tail.rotate_left(23)).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ len as u64
 }
 
-pub(crate) const FNV_SEED: u64 = 0xcbf2_9ce4_8422_2325;
-
-/// Hash of the unescaped text of `s`.
-pub(crate) fn key_hash(s: JsonStr<'_>) -> u64 {
-    if s.has_escapes() {
-        let mut h = FNV_SEED;
-        let mut buf = [0u8; 4];
-        for c in s.chars() {
-            h = fnv(h, c.encode_utf8(&mut buf).as_bytes());
+/// Little-endian load of up to eight bytes of `b` from `at`, zero-padded.
+#[inline(always)]
+fn load_le(b: &[u8], at: usize, n: usize) -> u64 {
+    match b.get(at..at + 8) {
+        Some(w) => {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(w);
+            let v = u64::from_le_bytes(word);
+            if n >= 8 {
+                v
+            } else {
+                v & ((1u64 << (8 * n)) - 1)
+            }
         }
-        h
-    } else {
-        fnv(FNV_SEED, s.raw().as_bytes())
+        None => {
+            let mut word = [0u8; 8];
+            for (i, slot) in word.iter_mut().enumerate().take(n.min(8)) {
+                *slot = b.get(at + i).copied().unwrap_or(0);
+            }
+            u64::from_le_bytes(word)
+        }
     }
+}
+
+/// Fingerprint of the raw key `b[start..end]`, which holds no escapes.
+#[inline(always)]
+pub(crate) fn key_fingerprint_raw(b: &[u8], start: usize, end: usize) -> u64 {
+    let len = end.saturating_sub(start);
+    let head = load_le(b, start, len);
+    let tail = if len > 8 { load_le(b, end - 8, 8) } else { 0 };
+    mix(len, head, tail)
+}
+
+/// Fingerprint of the unescaped text of `s`; equal to [`key_fingerprint_raw`] of that text.
+pub(crate) fn key_fingerprint(s: JsonStr<'_>) -> u64 {
+    if !s.has_escapes() {
+        let b = s.raw().as_bytes();
+        return key_fingerprint_raw(b, 0, b.len());
+    }
+    let (mut len, mut head, mut tail) = (0usize, 0u64, 0u64);
+    let mut buf = [0u8; 4];
+    for c in s.chars() {
+        for &byte in c.encode_utf8(&mut buf).as_bytes() {
+            if len < 8 {
+                head |= u64::from(byte) << (8 * len);
+            }
+            tail = (tail >> 8) | (u64::from(byte) << 56);
+            len += 1;
+        }
+    }
+    mix(len, head, if len > 8 { tail } else { 0 })
 }
 
 // ----- walking already validated JSON ----------------------------------------------------------
@@ -516,7 +555,24 @@ mod tests {
         assert_eq!(s.decode(), "ab\n😀/");
         assert_eq!(s.char_count(), 5);
         assert!(s.eq_str("ab\n😀/"));
-        assert_eq!(key_hash(s), key_hash(JsonStr::new("ab\n😀/", false)));
+        assert_eq!(
+            key_fingerprint(s),
+            key_fingerprint(JsonStr::new("ab\n😀/", false))
+        );
+        let long = JsonStr::new(r"start_\u0074ime_of_day", true);
+        assert_eq!(
+            key_fingerprint(long),
+            key_fingerprint(JsonStr::new("start_time_of_day", false))
+        );
+        let doc = b"{\"start_time_of_day\":1}";
+        assert_eq!(
+            key_fingerprint_raw(doc, 2, 19),
+            key_fingerprint(JsonStr::new("start_time_of_day", false))
+        );
+        assert_ne!(
+            key_fingerprint(JsonStr::new("ab", false)),
+            key_fingerprint(JsonStr::new("ba", false))
+        );
     }
 
     #[test]

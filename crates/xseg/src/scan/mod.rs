@@ -25,20 +25,26 @@ fn special_mask(w: u64) -> u64 {
 
 /// Index of the first byte of `s` that is `"`, `\` or a control character (below 0x20), or
 /// `s.len()` when there is none.
-#[inline]
+#[cfg(test)]
 pub fn find_string_special(s: &[u8]) -> usize {
-    let mut chunks = s.chunks_exact(8);
-    let mut done = 0;
-    for chunk in &mut chunks {
+    find_string_special_from(s, 0)
+}
+
+/// Index of the first byte of `b` at or after `pos` that is `"`, `\` or a control character,
+/// or `b.len()` when there is none.
+#[inline(always)]
+pub fn find_string_special_from(b: &[u8], mut pos: usize) -> usize {
+    while let Some(chunk) = b.get(pos..pos + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
         let m = special_mask(u64::from_le_bytes(word));
         if m != 0 {
-            return done + (m.trailing_zeros() / 8) as usize;
+            return pos + (m.trailing_zeros() / 8) as usize;
         }
-        done += 8;
+        pos += 8;
     }
-    done + find_string_special_scalar(chunks.remainder())
+    let tail = b.get(pos..).unwrap_or(&[]);
+    pos + find_string_special_scalar(tail)
 }
 
 /// The scalar oracle for [`find_string_special`].
@@ -79,6 +85,11 @@ mod tests {
                             find_string_special(s),
                             find_string_special_scalar(s),
                             "byte {special:#x} pad {pad} start {start}"
+                        );
+                        assert_eq!(
+                            find_string_special_from(&v, start),
+                            start + find_string_special_scalar(s),
+                            "byte {special:#x} pad {pad} from {start}"
                         );
                     }
                 }
