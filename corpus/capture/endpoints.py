@@ -77,13 +77,15 @@ class Handler(BaseHTTPRequestHandler):
     def _reply(self, status, body, ctype="application/json", headers=()):
         if isinstance(body, str):
             body = body.encode("utf-8")
+        bodyless = status in (204, 304)  # no body, no Content-Length (RFC 9110 6.4.1)
         self.send_response(status, REASONS.get(status, "Status"))
         self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
+        if not bodyless:
+            self.send_header("Content-Length", str(len(body)))
         for k, v in headers:
             self.send_header(k, v)
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command != "HEAD" and not bodyless:
             self.wfile.write(body)
 
     def _body(self):
@@ -215,12 +217,20 @@ class Handler(BaseHTTPRequestHandler):
         self._reply(200, json.dumps(out), proto, [("x-amzn-RequestId", rid)])
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # a client closing its keep-alive connection when it exits is no error
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port-file", required=True)
     args = ap.parse_args()
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
+    srv = Server(("127.0.0.1", 0), Handler)
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write(str(srv.server_address[1]))
