@@ -216,8 +216,8 @@ struct Oversized {
 struct Lines {
     config: StreamConfig,
     limit: usize,
-    /// Validates the first `limit + 1` bytes of an oversized line: the core's own verdict.
-    oversize: Option<(Validator, Error)>,
+    /// The core's verdict on an oversized line, found on the first one.
+    oversize: Option<Error>,
     /// Checks for header lines (on the reading thread, reusing its buffers).
     headers: Validator,
     stats: StreamStats,
@@ -245,13 +245,13 @@ impl Lines {
     /// the core rejects any document over its limit; were it ever not to, the line would be
     /// kept and validated whole instead.
     fn too_large(&mut self, batch: &Batch, line: &[u8]) -> Option<Error> {
-        if let Some((_, e)) = &self.oversize {
-            return Some(*e);
+        if let Some(e) = self.oversize {
+            return Some(e);
         }
         let mut v = Validator::new(batch.options().max_document_bytes(self.limit));
         let head = line.get(..=self.limit)?;
         let error = v.validate(head).rejection()?.error();
-        self.oversize = Some((v, error));
+        self.oversize = Some(error);
         Some(error)
     }
 
@@ -271,7 +271,7 @@ impl Lines {
         } else {
             None
         };
-        if too_large.is_none() && self.headers.is_daemon_header(line) {
+        if line.len() <= self.limit && self.headers.is_daemon_header(line) {
             self.stats.headers += 1;
             return;
         }
