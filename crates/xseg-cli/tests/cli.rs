@@ -428,3 +428,60 @@ fn no_progress_bar_without_a_terminal() {
     assert_eq!(run.status, 0);
     assert_eq!(run.stderr, "");
 }
+
+/// The real-SDK samples, when the corpus has them: every rejection `xseg check` reports is
+/// the one `corpus/samples/verdicts.json` records, under both profiles, and nothing else.
+#[test]
+fn check_sdk_samples_match_their_verdicts() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../corpus/samples");
+    let Ok(text) = std::fs::read_to_string(format!("{dir}/verdicts.json")) else {
+        eprintln!("no corpus/samples/verdicts.json: nothing to compare");
+        return;
+    };
+    let verdicts: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    let mut files: Vec<&str> = verdicts
+        .iter()
+        .map(|v| v["file"].as_str().unwrap())
+        .collect();
+    files.sort_unstable();
+    files.dedup();
+    assert!(!files.is_empty());
+    for profile in ["service", "strict"] {
+        for file in &files {
+            let path = format!("{dir}/{file}");
+            let run = xseg(
+                &["check", "--profile", profile, "--format", "json", &path],
+                b"",
+            );
+            assert_eq!(run.stderr, "", "{profile} {file}");
+            let mut got: Vec<(u64, String)> = Vec::new();
+            let mut documents = None;
+            for line in run.stdout.lines() {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                if let Some(s) = v.get("summary") {
+                    documents = s["documents"].as_u64();
+                } else {
+                    got.push((
+                        v["line"].as_u64().unwrap(),
+                        v["ErrorCode"].as_str().unwrap().to_owned(),
+                    ));
+                }
+            }
+            let mine: Vec<&serde_json::Value> =
+                verdicts.iter().filter(|v| v["file"] == *file).collect();
+            let want: Vec<(u64, String)> = mine
+                .iter()
+                .filter(|v| v[profile]["accepted"] == false)
+                .map(|v| {
+                    (
+                        v["line"].as_u64().unwrap(),
+                        v[profile]["ErrorCode"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            assert_eq!(got, want, "{profile} {file}");
+            assert_eq!(documents, Some(mine.len() as u64), "{profile} {file}");
+            assert_eq!(run.status, i32::from(!want.is_empty()), "{profile} {file}");
+        }
+    }
+}
