@@ -101,6 +101,33 @@ fn buckets(c: &mut Criterion, corpus: &Corpus) {
     }
 }
 
+/// The whole corpus through `xseg_batch::Batch` with 1 and 2 workers (1 runs on the calling
+/// thread, 2 on a pool of two). The batch is handed all documents at once and returns the
+/// verdicts in order, as `xseg check` does per chunk.
+fn batch(c: &mut Criterion, corpus: &Corpus) {
+    let docs = corpus.bucket(Bucket::All);
+    let mut g = c.benchmark_group(format!("batch_{}", Bucket::All.group()));
+    configure(&mut g, corpus.bytes());
+    for jobs in [1usize, 2] {
+        let mut b = xseg_batch::Batch::with_jobs(Options::new(Profile::Service), jobs)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut out = Vec::with_capacity(docs.len());
+        b.validate_into(&docs, &mut out);
+        let accepted = out.iter().filter(|r| r.is_accepted()).count();
+        eprintln!(
+            "batch, {jobs} job(s): accepted {accepted} of {}",
+            docs.len()
+        );
+        g.bench_function(format!("xseg-batch/threads={jobs}"), |bench| {
+            bench.iter(|| {
+                b.validate_into(black_box(&docs), &mut out);
+                out.len()
+            });
+        });
+    }
+    g.finish();
+}
+
 fn main() {
     let corpus = Corpus::load().unwrap_or_else(|e| panic!("cannot load the corpus: {e}"));
     eprintln!(
@@ -116,5 +143,6 @@ fn main() {
         .measurement_time(Duration::from_secs(5))
         .configure_from_args();
     buckets(&mut c, &corpus);
+    batch(&mut c, &corpus);
     c.final_summary();
 }
