@@ -451,6 +451,13 @@ impl Batch {
                 let end = from + nl;
                 lines.push_line(self, &buf, line_start..end, base + line_start as u64);
                 line_start = end + 1;
+                // A pass is full: validate it now, so that a chunk of many short lines never
+                // queues more than one pass of records.
+                if lines.docs.len() >= lines.config.batch_documents {
+                    lines
+                        .flush(self, &buf, &mut sink)
+                        .map_err(StreamError::Sink)?;
+                }
             }
             if eof && line_start < buf.len() {
                 let end = buf.len();
