@@ -10,3 +10,4 @@ mod alloc;
 mod docs;
 mod edge_cases;
 mod rules;
+mod sdk_corpus;
