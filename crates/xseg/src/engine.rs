@@ -246,7 +246,7 @@ impl<'a, 's> Engine<'a, 's> {
     }
 
     /// Checks any value and tells what it was.
-    #[inline]
+    #[inline(always)]
     fn value_val(&mut self, pos: usize, depth: usize) -> R<Val> {
         let (end, kind) = match self.at(pos) {
             Some(b'"') => {
@@ -473,7 +473,7 @@ impl<'a, 's> Engine<'a, 's> {
 
     /// The next member of an object opened with `obj_begin`; the caller stores the end of the
     /// member's value in `it.pos`.
-    #[inline]
+    #[inline(always)]
     fn obj_key(&mut self, it: &mut ObjIter) -> R<Option<(JsonStr<'a>, usize)>> {
         let mut pos = self.ws(it.pos);
         if it.first {

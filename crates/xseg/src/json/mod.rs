@@ -234,7 +234,7 @@ fn digits(b: &[u8], mut pos: usize) -> usize {
 }
 
 /// Checks the number grammar from `pos`; returns the index after the number.
-#[inline]
+#[inline(always)]
 pub(crate) fn scan_number(b: &[u8], start: usize) -> Result<usize, SynErr> {
     let mut pos = start;
     if b.get(pos) == Some(&b'-') {

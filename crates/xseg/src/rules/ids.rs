@@ -11,15 +11,43 @@ pub(crate) struct HexId {
     pub zero: bool,
 }
 
-/// Checks that `bytes` is exactly `n` hex digits.
-pub(crate) fn hex_digits(bytes: &[u8], n: usize) -> Option<HexId> {
-    if bytes.len() != n || !bytes.iter().all(u8::is_ascii_hexdigit) {
+/// The value of one hex digit, and whether it is an upper-case letter.
+#[inline(always)]
+fn digit(c: u8) -> Option<(u8, bool)> {
+    match c {
+        b'0'..=b'9' => Some((c - b'0', false)),
+        b'a'..=b'f' => Some((c - b'a' + 10, false)),
+        b'A'..=b'F' => Some((c - b'A' + 10, true)),
+        _ => None,
+    }
+}
+
+/// Reads `bytes` as exactly `n` hex digits, in one pass: the value (of the last 32 digits at
+/// most) and the shape flags.
+#[inline]
+pub(crate) fn hex_value(bytes: &[u8], n: usize) -> Option<(u128, HexId)> {
+    if bytes.len() != n {
         return None;
     }
-    Some(HexId {
-        upper: bytes.iter().any(u8::is_ascii_uppercase),
-        zero: bytes.iter().all(|&c| c == b'0'),
-    })
+    let (mut v, mut upper) = (0u128, false);
+    for &c in bytes {
+        let (d, up) = digit(c)?;
+        v = (v << 4) | u128::from(d);
+        upper |= up;
+    }
+    Some((
+        v,
+        HexId {
+            upper,
+            zero: v == 0,
+        },
+    ))
+}
+
+/// Checks that `bytes` is exactly `n` hex digits.
+#[inline]
+pub(crate) fn hex_digits(bytes: &[u8], n: usize) -> Option<HexId> {
+    hex_value(bytes, n).map(|(_, h)| h)
 }
 
 /// Checks a 16-hex-digit id after unescaping.

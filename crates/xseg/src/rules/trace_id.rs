@@ -1,6 +1,6 @@
 //! Trace ids: `1-` + 8 hex (epoch seconds) + `-` + 24 hex.
 
-use super::ids::hex_digits;
+use super::ids::hex_value;
 use crate::json::JsonStr;
 
 /// A parsed trace id.
@@ -24,15 +24,11 @@ fn parse_bytes(b: &[u8]) -> Option<TraceId> {
     {
         return None;
     }
-    let epoch_hex = b.get(2..10)?;
-    let random_hex = b.get(11..35)?;
-    let e = hex_digits(epoch_hex, 8)?;
-    let r = hex_digits(random_hex, 24)?;
-    let epoch = u32::from_str_radix(std::str::from_utf8(epoch_hex).ok()?, 16).ok()?;
-    let random = u128::from_str_radix(std::str::from_utf8(random_hex).ok()?, 16).ok()?;
+    let (epoch, e) = hex_value(b.get(2..10)?, 8)?;
+    let (random, r) = hex_value(b.get(11..35)?, 24)?;
     Some(TraceId {
         version: 1,
-        epoch,
+        epoch: u32::try_from(epoch).ok()?,
         random,
         upper: e.upper || r.upper,
         zero: e.zero && r.zero,
