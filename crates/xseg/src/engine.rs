@@ -304,7 +304,7 @@ impl<'a, 's> Engine<'a, 's> {
                     }
                 }
                 S::Elem => {
-                    let vpos = if is_object { self.key(pos)?.1 } else { pos };
+                    let vpos = if is_object { self.key(pos)?.3 } else { pos };
                     match self.at(vpos) {
                         Some(b'{' | b'[') => {
                             pos = vpos;
@@ -352,31 +352,32 @@ impl<'a, 's> Engine<'a, 's> {
 
     // ----- objects, keys and repeated keys ---------------------------------------------------
 
-    /// Reads `"key" :` at `pos`, records the key, returns it and the value's position.
+    /// Reads `"key" :` at `pos` and records the key; returns the key's span (between the
+    /// quotes), whether it holds escapes, and the value's position.
     #[inline(always)]
-    fn key(&mut self, pos: usize) -> R<(JsonStr<'a>, usize)> {
+    fn key(&mut self, pos: usize) -> R<(usize, usize, bool, usize)> {
         if self.at(pos) != Some(b'"') {
             return Err(self.eof_or(pos, ErrorKind::KeyMustBeString));
         }
         let (end, escaped) = json::scan_string(self.b, pos + 1)?;
-        let k = self.str_at(pos + 1, end, escaped);
         let mut p = self.ws(end + 1);
         if self.at(p) != Some(b':') {
             return Err(self.eof_or(p, ErrorKind::ExpectedColon));
         }
         p = self.ws(p + 1);
+        let hash = if escaped {
+            json::key_fingerprint(self.str_at(pos + 1, end, true))
+        } else {
+            json::key_fingerprint_raw(self.b, pos + 1, end)
+        };
         self.scratch.keys.push(KeyEntry {
-            hash: if escaped {
-                json::key_fingerprint(k)
-            } else {
-                json::key_fingerprint_raw(self.b, pos + 1, end)
-            },
+            hash,
             key_start: (pos + 1) as u32,
             key_end: end as u32,
             value_start: p as u32,
             escaped,
         });
-        Ok((k, p))
+        Ok((pos + 1, end, escaped, p))
     }
 
     fn key_str(&self, e: &KeyEntry) -> JsonStr<'a> {
@@ -492,7 +493,8 @@ impl<'a, 's> Engine<'a, 's> {
                 _ => return Err(self.eof_or(pos, ErrorKind::ExpectedCommaOrEnd)),
             }
         }
-        self.key(pos).map(Some)
+        let (start, end, escaped, vpos) = self.key(pos)?;
+        Ok(Some((self.str_at(start, end, escaped), vpos)))
     }
 
     /// Closes a non-entity object: repeated keys there are warnings.
