@@ -709,7 +709,7 @@ impl<'a, 's> Engine<'a, 's> {
                     steps.fail(ErrorKind::MissingTraceId, obj);
                 }
             }
-            Some(v) if v.is_str() => match trace_id::parse(self_js(self.text, v)) {
+            Some(v) if v.is_str() => match trace_id::check(self_js(self.text, v)) {
                 None => steps.fail(ErrorKind::InvalidTraceId, v.start as usize),
                 Some(t) => {
                     if let Some(win) = self.window {

@@ -44,10 +44,43 @@ pub(crate) fn hex_value(bytes: &[u8], n: usize) -> Option<(u128, HexId)> {
     ))
 }
 
-/// Checks that `bytes` is exactly `n` hex digits.
+/// Byte classes for hex digits: bit 0 set for `0-9a-fA-F`, bit 1 also set for `A-F`.
+// Built at compile time: an index out of range would fail the build, not panic.
+#[allow(clippy::indexing_slicing)]
+static HEX_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = if b.is_ascii_digit() || (b >= b'a' && b <= b'f') {
+            1
+        } else if b >= b'A' && b <= b'F' {
+            3
+        } else {
+            0
+        };
+        c += 1;
+    }
+    t
+};
+
+/// Checks that `bytes` is exactly `n` hex digits, branch-free over the digits.
 #[inline]
 pub(crate) fn hex_digits(bytes: &[u8], n: usize) -> Option<HexId> {
-    hex_value(bytes, n).map(|(_, h)| h)
+    if bytes.len() != n {
+        return None;
+    }
+    let (mut all, mut any, mut nonzero) = (1u8, 0u8, 0u8);
+    for &c in bytes {
+        let t = HEX_CLASS.get(usize::from(c)).copied().unwrap_or(0);
+        all &= t;
+        any |= t;
+        nonzero |= c ^ b'0';
+    }
+    (all & 1 == 1).then_some(HexId {
+        upper: any & 2 != 0,
+        zero: nonzero == 0,
+    })
 }
 
 /// Checks a 16-hex-digit id after unescaping.
@@ -76,5 +109,15 @@ mod tests {
         assert!(hex16(JsonStr::new("70de5b6f19ff9a0", false)).is_none());
         assert!(hex16(JsonStr::new("zzzzzzzzzzzzzzzz", false)).is_none());
         assert!(hex16(JsonStr::new(r"\u00370de5b6f19ff9a0a", true)).is_some());
+        for c in 0..=255u8 {
+            let mut id = *b"70de5b6f19ff9a0a";
+            id[3] = c;
+            let want = c.is_ascii_hexdigit();
+            assert_eq!(hex_digits(&id, 16).is_some(), want, "{c:#x}");
+            assert_eq!(hex_value(&id, 16).is_some(), want, "{c:#x}");
+            if want {
+                assert_eq!(hex_digits(&id, 16).unwrap().upper, c.is_ascii_uppercase());
+            }
+        }
     }
 }

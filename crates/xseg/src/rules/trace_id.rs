@@ -1,6 +1,6 @@
 //! Trace ids: `1-` + 8 hex (epoch seconds) + `-` + 24 hex.
 
-use super::ids::hex_value;
+use super::ids::{hex_digits, hex_value};
 use crate::json::JsonStr;
 
 /// A parsed trace id.
@@ -35,6 +35,41 @@ fn parse_bytes(b: &[u8]) -> Option<TraceId> {
     })
 }
 
+/// What the engine needs of a trace id: its shape flags and epoch, without the 96-bit value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Shape {
+    pub epoch: u32,
+    pub upper: bool,
+    pub zero: bool,
+}
+
+fn check_bytes(b: &[u8]) -> Option<Shape> {
+    if b.len() != 35
+        || b.first() != Some(&b'1')
+        || b.get(1) != Some(&b'-')
+        || b.get(10) != Some(&b'-')
+    {
+        return None;
+    }
+    let (epoch, e) = hex_value(b.get(2..10)?, 8)?;
+    let r = hex_digits(b.get(11..35)?, 24)?;
+    Some(Shape {
+        epoch: u32::try_from(epoch).ok()?,
+        upper: e.upper || r.upper,
+        zero: e.zero && r.zero,
+    })
+}
+
+/// Checks a trace id after unescaping.
+#[inline]
+pub(crate) fn check(s: JsonStr<'_>) -> Option<Shape> {
+    if s.has_escapes() {
+        check_bytes(&s.decode_small::<35>()?)
+    } else {
+        check_bytes(s.raw().as_bytes())
+    }
+}
+
 /// Parses a trace id after unescaping.
 pub(crate) fn parse(s: JsonStr<'_>) -> Option<TraceId> {
     if s.has_escapes() {
@@ -54,6 +89,8 @@ mod tests {
         assert_eq!(t.epoch, 0x6800_0000);
         assert_eq!(t.random, 0xa006649127e371903a2de979);
         assert!(!t.upper && !t.zero);
+        let c = check(JsonStr::new("1-68000000-a006649127e371903a2de979", false)).unwrap();
+        assert_eq!((c.epoch, c.upper, c.zero), (0x6800_0000, false, false));
         assert!(
             parse(JsonStr::new("1-00000000-000000000000000000000000", false))
                 .unwrap()
@@ -72,6 +109,7 @@ mod tests {
             "1-6800000g-a006649127e371903a2de979",
         ] {
             assert!(parse(JsonStr::new(bad, false)).is_none(), "{bad}");
+            assert!(check(JsonStr::new(bad, false)).is_none(), "{bad}");
         }
     }
 }
