@@ -179,8 +179,13 @@ pub fn arr(items: Vec<Json>) -> Json {
 
 const ID: &str = "70de5b6f19ff9a0a";
 
-/// The catalogue of entity faults.
-pub fn entity_faults() -> Vec<EntityFault> {
+/// The catalogue of entity faults (built once).
+pub fn entity_faults() -> &'static [EntityFault] {
+    static FAULTS: std::sync::OnceLock<Vec<EntityFault>> = std::sync::OnceLock::new();
+    FAULTS.get_or_init(catalogue)
+}
+
+fn catalogue() -> Vec<EntityFault> {
     let mut out: Vec<EntityFault> = Vec::new();
     let mut add = |name: &str, applies: Where, edits: Vec<Edit>, effect: Effect| {
         out.push(EntityFault {
@@ -609,7 +614,8 @@ pub fn entity_faults() -> Vec<EntityFault> {
             name,
             Any,
             vec![
-                set(&["end_time"], n("4102444800")),
+                // an end_time that no start_time can follow: only the type is wrong
+                set(&["end_time"], n("1e300")),
                 set(&["in_progress"], v),
             ],
             Reject(InvalidSegment, f(&["in_progress"])),
@@ -949,6 +955,7 @@ pub fn entity_faults() -> Vec<EntityFault> {
             Warn(WarningKind::InvalidAnnotationKey, Field(p)),
         );
     }
+    // built once, in the catalogue's static
     let long_key: &'static str = Box::leak("k".repeat(501).into_boxed_str());
     add(
         "annotation key 501 chars",

@@ -12,7 +12,8 @@
 //!   serde_json's streaming deserializer after a small pre-scan that takes the numbers out
 //!   (serde_json refuses `1e400`, which is valid JSON) and measures the depth (D1).
 //! - The checks of RULES.md §3–§6 then walk that tree, one function per step or field.
-//! - [`frame`] splits daemon datagrams and checks their headers (§7, D24).
+//! - [`frame`] splits daemon datagrams and checks their headers (§7, D24), [`request`] reads
+//!   PutTraceSegments requests (§8) and [`stream`] splits NDJSON streams (§1).
 //! - [`write`] serializes a tree with chosen escapes and white space, and [`fault`] is a
 //!   catalogue of single-rule faults with the answer each must give; the property tests and
 //!   the structured fuzz target build documents with them.
@@ -36,6 +37,8 @@ pub mod frame;
 pub mod json;
 mod model;
 pub mod names;
+pub mod request;
+pub mod stream;
 pub mod write;
 
 /// The `ErrorCode`s of RULES.md §4.
@@ -302,8 +305,35 @@ impl Outcome {
     }
 }
 
-/// Nesting up to which [`check`] runs on the caller's stack.
+/// Nesting up to which the model runs on the caller's stack.
 const INLINE_DEPTH: usize = 96;
+
+/// Runs `f`, which recurses about once per nesting level of a text nested `depth` deep, on a
+/// helper thread with a stack to match when `depth` is more than a few dozen levels.
+pub(crate) fn with_stack_for<T: Send>(depth: usize, f: impl FnOnce() -> T + Send) -> T {
+    if depth <= INLINE_DEPTH {
+        return f();
+    }
+    let stack = (2 << 20) + depth.saturating_mul(16 << 10);
+    let job = std::sync::Mutex::new(Some(f));
+    let take = || job.lock().ok().and_then(|mut slot| slot.take());
+    let done = std::thread::scope(|s| {
+        let spawned = std::thread::Builder::new()
+            .stack_size(stack)
+            .spawn_scoped(s, || take().map(|f| f()));
+        match spawned.map(|h| h.join()) {
+            Ok(Ok(out)) => out,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Err(_) => None,
+        }
+    });
+    match (done, take()) {
+        (Some(out), _) => out,
+        // the thread could not start: run here and hope the stack suffices
+        (None, Some(f)) => f(),
+        (None, None) => std::panic::resume_unwind(Box::new("the job ran and gave nothing")),
+    }
+}
 
 /// Checks one document under `opts` (RULES.md §3–§6).
 ///
@@ -311,22 +341,7 @@ const INLINE_DEPTH: usize = 96;
 /// a few dozen levels are checked on a helper thread whose stack fits the depth allowed.
 pub fn check(doc: &[u8], opts: &Options) -> Outcome {
     let depth = json::nesting_depth(doc).min(opts.max_depth.saturating_add(1));
-    if depth <= INLINE_DEPTH {
-        return model::check_document(doc, opts);
-    }
-    let stack = (2 << 20) + depth.saturating_mul(16 << 10);
-    std::thread::scope(|s| {
-        match std::thread::Builder::new()
-            .stack_size(stack)
-            .spawn_scoped(s, || model::check_document(doc, opts))
-        {
-            Ok(handle) => match handle.join() {
-                Ok(out) => out,
-                Err(panic) => std::panic::resume_unwind(panic),
-            },
-            Err(_) => model::check_document(doc, opts),
-        }
-    })
+    with_stack_for(depth, || model::check_document(doc, opts))
 }
 
 #[cfg(test)]

@@ -235,13 +235,13 @@ fn every_document_fault_gives_its_answer() {
 /// Runs one named fault on every entity of every base, engine included.
 fn run_fault(name: &str) -> Vec<String> {
     let f = fault::entity_faults()
-        .into_iter()
+        .iter()
         .find(|f| f.name == name)
         .expect("a fault of the catalogue");
     let mut bad = Vec::new();
     for base in bases() {
         for target in fault::entities(&base) {
-            if let Some(case) = fault::apply(&base, &target, &f, Style::PLAIN) {
+            if let Some(case) = fault::apply(&base, &target, f, Style::PLAIN) {
                 bad.extend(check_with(&case, true));
             }
         }
