@@ -156,11 +156,7 @@ impl<'a, 's> Engine<'a, 's> {
     }
 
     fn eof_or(&self, pos: usize, kind: ErrorKind) -> SynErr {
-        if pos >= self.b.len() {
-            (ErrorKind::UnexpectedEof, self.b.len())
-        } else {
-            (kind, pos)
-        }
+        eof_or(self.b, pos, kind)
     }
 
     /// Scans the whole document.
@@ -271,6 +267,24 @@ impl<'a, 's> Engine<'a, 's> {
 
     /// Checks an object or array without recursion: an explicit stack of open containers.
     fn container(&mut self, start: usize, depth: usize) -> R<usize> {
+        // The stacks are moved into locals for the loop, so their lengths stay in registers;
+        // they go back on every path, keeping their capacity for the next document.
+        let mut frames = std::mem::take(&mut self.scratch.frames);
+        let mut keys = std::mem::take(&mut self.scratch.keys);
+        let result = self.skip(&mut frames, &mut keys, start, depth);
+        self.scratch.frames = frames;
+        self.scratch.keys = keys;
+        result
+    }
+
+    #[inline(always)]
+    fn skip(
+        &mut self,
+        frames: &mut Vec<Frame>,
+        keys: &mut Vec<KeyEntry>,
+        start: usize,
+        depth: usize,
+    ) -> R<usize> {
         #[derive(Clone, Copy)]
         enum S {
             Open,
@@ -278,7 +292,8 @@ impl<'a, 's> Engine<'a, 's> {
             After,
             Close,
         }
-        let floor = self.scratch.frames.len();
+        let (b, text) = (self.b, self.text);
+        let floor = frames.len();
         let mut pos = start;
         let mut d = depth;
         let mut s = S::Open;
@@ -289,14 +304,14 @@ impl<'a, 's> Engine<'a, 's> {
                     if d > self.max_depth {
                         return Err((ErrorKind::NestingTooDeep, pos));
                     }
-                    is_object = self.at(pos) == Some(b'{');
-                    self.scratch.frames.push(Frame {
+                    is_object = b.get(pos) == Some(&b'{');
+                    frames.push(Frame {
                         is_object,
-                        keys_start: self.scratch.keys.len() as u32,
+                        keys_start: keys.len() as u32,
                     });
-                    pos = self.ws(pos + 1);
+                    pos = json::ws(b, pos + 1);
                     let close = if is_object { b'}' } else { b']' };
-                    if self.at(pos) == Some(close) {
+                    if b.get(pos) == Some(&close) {
                         pos += 1;
                         s = S::Close;
                     } else {
@@ -304,8 +319,12 @@ impl<'a, 's> Engine<'a, 's> {
                     }
                 }
                 S::Elem => {
-                    let vpos = if is_object { self.key(pos)?.3 } else { pos };
-                    match self.at(vpos) {
+                    let vpos = if is_object {
+                        key_in(b, text, keys, pos)?.3
+                    } else {
+                        pos
+                    };
+                    match b.get(vpos) {
                         Some(b'{' | b'[') => {
                             pos = vpos;
                             d += 1;
@@ -318,14 +337,14 @@ impl<'a, 's> Engine<'a, 's> {
                     }
                 }
                 S::After => {
-                    pos = self.ws(pos);
+                    pos = json::ws(b, pos);
                     let close = if is_object { b'}' } else { b']' };
-                    match self.at(pos) {
+                    match b.get(pos) {
                         Some(b',') => {
-                            pos = self.ws(pos + 1);
+                            pos = json::ws(b, pos + 1);
                             s = S::Elem;
                         }
-                        Some(c) if c == close => {
+                        Some(&c) if c == close => {
                             pos += 1;
                             s = S::Close;
                         }
@@ -333,16 +352,16 @@ impl<'a, 's> Engine<'a, 's> {
                     }
                 }
                 S::Close => {
-                    if let Some(f) = self.scratch.frames.pop() {
+                    if let Some(f) = frames.pop() {
                         if f.is_object {
-                            let dup = self.close_object(f.keys_start as usize);
+                            let dup = close_in(text, keys, f.keys_start as usize);
                             self.plain_dup(dup);
                         }
                     }
-                    if self.scratch.frames.len() <= floor {
+                    if frames.len() <= floor {
                         return Ok(pos);
                     }
-                    is_object = self.scratch.frames.last().is_some_and(|f| f.is_object);
+                    is_object = frames.last().is_some_and(|f| f.is_object);
                     d -= 1;
                     s = S::After;
                 }
@@ -356,97 +375,14 @@ impl<'a, 's> Engine<'a, 's> {
     /// quotes), whether it holds escapes, and the value's position.
     #[inline(always)]
     fn key(&mut self, pos: usize) -> R<(usize, usize, bool, usize)> {
-        if self.at(pos) != Some(b'"') {
-            return Err(self.eof_or(pos, ErrorKind::KeyMustBeString));
-        }
-        let (end, escaped) = json::scan_string(self.b, pos + 1)?;
-        let mut p = self.ws(end + 1);
-        if self.at(p) != Some(b':') {
-            return Err(self.eof_or(p, ErrorKind::ExpectedColon));
-        }
-        p = self.ws(p + 1);
-        let hash = if escaped {
-            json::key_fingerprint(self.str_at(pos + 1, end, true))
-        } else {
-            json::key_fingerprint_raw(self.b, pos + 1, end)
-        };
-        self.scratch.keys.push(KeyEntry {
-            hash,
-            key_start: (pos + 1) as u32,
-            key_end: end as u32,
-            value_start: p as u32,
-            escaped,
-        });
-        Ok((pos + 1, end, escaped, p))
-    }
-
-    fn key_str(&self, e: &KeyEntry) -> JsonStr<'a> {
-        self.str_at(e.key_start as usize, e.key_end as usize, e.escaped)
-    }
-
-    fn keys_equal(&self, a: &KeyEntry, b: &KeyEntry) -> bool {
-        let (x, y) = (self.key_str(a), self.key_str(b));
-        if !a.escaped && !b.escaped {
-            x.raw() == y.raw()
-        } else {
-            x.chars().eq(y.chars())
-        }
+        key_in(self.b, self.text, &mut self.scratch.keys, pos)
     }
 
     /// Forgets the keys of the object that just closed; returns the offset of the value of the
     /// earliest second occurrence of a repeated key (D7).
-    fn close_object(&mut self, keys_start: usize) -> Option<u32> {
-        let n = self.scratch.keys.len().saturating_sub(keys_start);
-        let best = if n <= 1 {
-            None
-        } else if n <= 16 {
-            self.repeat_small(keys_start)
-        } else {
-            self.repeat_sorted(keys_start)
-        };
-        self.scratch.keys.truncate(keys_start);
-        best
-    }
-
-    /// Keys are in document order, so the first repeat found is the earliest. A 64-bit filter
-    /// on the fingerprints' top bits sends only possible repeats to the pairwise comparison.
     #[inline]
-    fn repeat_small(&self, keys_start: usize) -> Option<u32> {
-        let ks = self.scratch.keys.get(keys_start..)?;
-        let mut seen = 0u64;
-        for (j, kj) in ks.iter().enumerate() {
-            let bit = 1u64 << (kj.hash >> 58);
-            if seen & bit != 0 {
-                for ki in ks.get(..j)? {
-                    if ki.hash == kj.hash && self.keys_equal(ki, kj) {
-                        return Some(kj.value_start);
-                    }
-                }
-            }
-            seen |= bit;
-        }
-        None
-    }
-
-    /// Sorted by fingerprint, for objects with many keys.
-    #[cold]
-    fn repeat_sorted(&mut self, keys_start: usize) -> Option<u32> {
-        let mut best: Option<u32> = None;
-        let mut keys = std::mem::take(&mut self.scratch.keys);
-        if let Some(ks) = keys.get_mut(keys_start..) {
-            ks.sort_unstable_by_key(|e| (e.hash, e.value_start));
-            for (j, kj) in ks.iter().enumerate() {
-                let before = ks.get(..j).unwrap_or(&[]);
-                for ki in before.iter().rev().take_while(|ki| ki.hash == kj.hash) {
-                    if self.keys_equal(ki, kj) {
-                        best = min_opt(best, Some(kj.value_start));
-                        break;
-                    }
-                }
-            }
-        }
-        self.scratch.keys = keys;
-        best
+    fn close_object(&mut self, keys_start: usize) -> Option<u32> {
+        close_in(self.text, &mut self.scratch.keys, keys_start)
     }
 
     /// A repeated key outside entity objects: a warning, or under `strict` a rejection.
@@ -1178,6 +1114,112 @@ impl<'a, 's> Engine<'a, 's> {
         }
         Ok(self.obj_end(it))
     }
+}
+
+/// Reads `"key" :` at `pos` of `b` and records the key in `keys`.
+#[inline(always)]
+fn key_in(
+    b: &[u8],
+    text: &str,
+    keys: &mut Vec<KeyEntry>,
+    pos: usize,
+) -> R<(usize, usize, bool, usize)> {
+    if b.get(pos) != Some(&b'"') {
+        return Err(eof_or(b, pos, ErrorKind::KeyMustBeString));
+    }
+    let (end, escaped) = json::scan_string(b, pos + 1)?;
+    let mut p = json::ws(b, end + 1);
+    if b.get(p) != Some(&b':') {
+        return Err(eof_or(b, p, ErrorKind::ExpectedColon));
+    }
+    p = json::ws(b, p + 1);
+    let hash = if escaped {
+        json::key_fingerprint(JsonStr::new(text.get(pos + 1..end).unwrap_or(""), true))
+    } else {
+        json::key_fingerprint_raw(b, pos + 1, end)
+    };
+    keys.push(KeyEntry {
+        hash,
+        key_start: (pos + 1) as u32,
+        key_end: end as u32,
+        value_start: p as u32,
+        escaped,
+    });
+    Ok((pos + 1, end, escaped, p))
+}
+
+fn eof_or(b: &[u8], pos: usize, kind: ErrorKind) -> SynErr {
+    if pos >= b.len() {
+        (ErrorKind::UnexpectedEof, b.len())
+    } else {
+        (kind, pos)
+    }
+}
+
+fn key_str<'t>(text: &'t str, e: &KeyEntry) -> JsonStr<'t> {
+    JsonStr::new(
+        text.get(e.key_start as usize..e.key_end as usize)
+            .unwrap_or(""),
+        e.escaped,
+    )
+}
+
+fn keys_equal(text: &str, a: &KeyEntry, b: &KeyEntry) -> bool {
+    let (x, y) = (key_str(text, a), key_str(text, b));
+    if !a.escaped && !b.escaped {
+        x.raw() == y.raw()
+    } else {
+        x.chars().eq(y.chars())
+    }
+}
+
+/// Forgets the keys from `keys_start` on (an object that closed); returns the offset of the
+/// value of the earliest second occurrence of a repeated key among them (D7).
+#[inline]
+fn close_in(text: &str, keys: &mut Vec<KeyEntry>, keys_start: usize) -> Option<u32> {
+    let best = match keys.get_mut(keys_start..) {
+        Some(ks) if ks.len() > 16 => repeat_sorted(text, ks),
+        Some(ks) if ks.len() > 1 => repeat_small(text, ks),
+        _ => None,
+    };
+    keys.truncate(keys_start);
+    best
+}
+
+/// Keys are in document order, so the first repeat found is the earliest. A 64-bit filter on
+/// the fingerprints' top bits sends only possible repeats to the pairwise comparison.
+#[inline]
+fn repeat_small(text: &str, ks: &[KeyEntry]) -> Option<u32> {
+    let mut seen = 0u64;
+    for (j, kj) in ks.iter().enumerate() {
+        let bit = 1u64 << (kj.hash >> 58);
+        if seen & bit != 0 {
+            for ki in ks.get(..j)? {
+                if ki.hash == kj.hash && keys_equal(text, ki, kj) {
+                    return Some(kj.value_start);
+                }
+            }
+        }
+        seen |= bit;
+    }
+    None
+}
+
+/// Sorted by fingerprint, for objects with many keys.
+#[cold]
+fn repeat_sorted(text: &str, ks: &mut [KeyEntry]) -> Option<u32> {
+    let mut best: Option<u32> = None;
+    ks.sort_unstable_by_key(|e| (e.hash, e.value_start));
+    for (j, kj) in ks.iter().enumerate() {
+        let before = ks.get(..j).unwrap_or(&[]);
+        for ki in before.iter().rev().take_while(|ki| ki.hash == kj.hash) {
+            if keys_equal(text, ki, kj) {
+                best = min_opt(best, Some(kj.value_start));
+                break;
+            }
+        }
+    }
+    best
 }
 
 #[derive(Debug)]
