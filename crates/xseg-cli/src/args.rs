@@ -1,6 +1,8 @@
 //! The command line, as clap parses it.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use xseg::{Options, Profile};
@@ -29,6 +31,14 @@ pub enum Command {
     /// Daemon header lines and blank lines are skipped. Exit status: 0 when every document
     /// was accepted, 1 when any was rejected, 2 for usage and I/O errors.
     Check(CheckArgs),
+    /// Receive daemon datagrams on UDP like the X-Ray daemon, and report every rejection.
+    ///
+    /// Binds the daemon's address (127.0.0.1:2000 unless --bind says otherwise), checks each
+    /// datagram's header and document, prints a line per rejected document and per warning,
+    /// and optionally forwards every datagram unchanged to a real daemon. Stops on Ctrl-C,
+    /// SIGTERM, --count or --duration, prints a summary and exits 0; 2 for usage errors and
+    /// when the address cannot be bound.
+    Listen(ListenArgs),
 }
 
 /// The rule profile.
@@ -114,6 +124,65 @@ pub struct CheckArgs {
     /// NDJSON files; `-` or nothing for standard input.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
+}
+
+/// When to color the text report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// When standard output is a terminal and `NO_COLOR` is not set.
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The default address of `xseg listen`: the X-Ray daemon's.
+pub const DAEMON_ADDRESS: &str = "127.0.0.1:2000";
+
+/// `xseg listen`.
+#[derive(Clone, Debug, Args)]
+pub struct ListenArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub validation: ValidationArgs,
+    /// UDP address to receive datagrams on; port 0 picks a free port.
+    #[arg(long, value_name = "ADDR", default_value = DAEMON_ADDRESS)]
+    pub bind: SocketAddr,
+    /// Also send every datagram, unchanged, to this address (a real daemon).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub forward: Option<String>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Print only the summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Color the text report.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    /// Stop after N datagrams.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// Stop after this many seconds (a decimal number).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub duration: Option<Duration>,
+    /// Socket receive buffer to ask the system for (SO_RCVBUF), in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 8 << 20,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub recv_buffer: usize,
+}
+
+/// A positive, finite number of seconds.
+fn parse_seconds(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if secs.is_nan() || secs <= 0.0 {
+        return Err(format!("`{s}` is not a positive number of seconds"));
+    }
+    Duration::try_from_secs_f64(secs).map_err(|e| format!("`{s}`: {e}"))
 }
 
 impl CheckArgs {

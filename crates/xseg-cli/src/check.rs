@@ -299,7 +299,7 @@ mod tests {
         full.extend_from_slice(argv);
         match Cli::parse_from(full).command {
             Command::Check(c) => c,
-            Command::PutTraceSegments(_) => panic!("check"),
+            _ => panic!("check"),
         }
     }
 

@@ -2,7 +2,8 @@
 //!
 //! `xseg put-trace-segments` answers a PutTraceSegments request body as the X-Ray service
 //! would; `xseg check` validates NDJSON document streams and reports each rejection and
-//! warning, then a summary. `docs/CLI.md` in the repository describes every option, output
+//! warning, then a summary; `xseg listen` receives daemon datagrams on UDP, as the X-Ray
+//! daemon does, and reports each rejection and warning as they arrive. `docs/CLI.md` in the repository describes every option, output
 //! format and exit status.
 //!
 //! The modules hold the logic so that it can be tested and reused: [`report`] formats one
@@ -21,6 +22,7 @@
 pub mod args;
 pub mod check;
 pub mod input;
+pub mod listen;
 pub mod progress;
 pub mod put;
 pub mod report;
@@ -32,8 +34,8 @@ use args::{Cli, Command};
 
 /// Exit statuses.
 pub mod exit {
-    /// Success: every document accepted (`check`), or the request processed
-    /// (`put-trace-segments`).
+    /// Success: every document accepted (`check`), the request processed
+    /// (`put-trace-segments`), or the listener stopped as asked (`listen`).
     pub const OK: u8 = 0;
     /// `check`: at least one document was rejected.
     pub const REJECTED: u8 = 1;
@@ -51,6 +53,7 @@ pub fn run(cli: &Cli) -> ExitCode {
     let status = match &cli.command {
         Command::PutTraceSegments(args) => put::run(args, &mut out, &mut err),
         Command::Check(args) => check::run(args, &mut out, &mut err),
+        Command::Listen(args) => listen::run(args, &mut out, &mut err),
     };
     ExitCode::from(status)
 }
