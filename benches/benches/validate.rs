@@ -14,57 +14,9 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
-use xseg::{Options, Profile, Segment, Validator};
-use xseg_benches::baseline::{self, SimdTape};
+use xseg::{Options, Profile};
+use xseg_benches::methods::{self, run};
 use xseg_benches::{Bucket, Corpus};
-
-/// What the view gives a consumer: the identity fields of every entity, subsegments included.
-fn touch(seg: Segment<'_>) -> usize {
-    let mut acc = seg.id().map_or(0, |s| s.raw().len());
-    acc += seg.name().map_or(0, |s| s.raw().len());
-    acc += seg.trace_id_str().map_or(0, |s| s.raw().len());
-    acc += usize::from(black_box(seg.start_time()).is_some());
-    acc += usize::from(black_box(seg.end_time()).is_some());
-    for child in seg.subsegments() {
-        acc += touch(child);
-    }
-    acc
-}
-
-fn parse_view(v: &mut Validator, doc: &[u8]) -> bool {
-    match v.parse(doc) {
-        Ok(d) => d.segment().is_none_or(|s| black_box(touch(s)) > 0),
-        Err(_) => false,
-    }
-}
-
-/// Every method: label and a fresh validator closure.
-type Method = Box<dyn FnMut(&[u8]) -> bool>;
-
-fn methods() -> Vec<(&'static str, Method)> {
-    let mut v1 = Validator::new(Options::new(Profile::Service));
-    let mut v2 = Validator::new(Options::new(Profile::Service));
-    let mut simd = SimdTape::new();
-    vec![
-        (
-            "xseg/validate",
-            Box::new(move |d| v1.validate(d).is_accepted()),
-        ),
-        ("xseg/parse_view", Box::new(move |d| parse_view(&mut v2, d))),
-        ("a/serde_value", Box::new(baseline::serde_value)),
-        ("b/serde_struct", Box::new(baseline::serde_struct)),
-        ("c/simd_tape", Box::new(move |d| simd.validate(d))),
-        ("d/sonic_struct", Box::new(baseline::sonic_struct)),
-    ]
-}
-
-fn run_all(docs: &[&[u8]], f: &mut Method) -> usize {
-    let mut accepted = 0;
-    for d in docs {
-        accepted += usize::from(f(black_box(d)));
-    }
-    accepted
-}
 
 fn configure(g: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>, bytes: usize) {
     // One iteration is a whole bucket (milliseconds to a second): flat sampling keeps the
@@ -82,8 +34,8 @@ fn buckets(c: &mut Criterion, corpus: &Corpus) {
         }
         let bytes: usize = docs.iter().map(|d| d.len()).sum();
         let mut verdicts = Vec::new();
-        for (label, mut f) in methods() {
-            verdicts.push(format!("{label} {}", run_all(&docs, &mut f)));
+        for (label, mut f) in methods::all() {
+            verdicts.push(format!("{label} {}", run(&docs, &mut f)));
         }
         eprintln!(
             "{}: {} docs, {} bytes; accepted: {}",
@@ -94,8 +46,8 @@ fn buckets(c: &mut Criterion, corpus: &Corpus) {
         );
         let mut g = c.benchmark_group(bucket.group());
         configure(&mut g, bytes);
-        for (label, mut f) in methods() {
-            g.bench_function(label, |b| b.iter(|| run_all(&docs, &mut f)));
+        for (label, mut f) in methods::all() {
+            g.bench_function(label, |b| b.iter(|| run(&docs, &mut f)));
         }
         g.finish();
     }

@@ -17,6 +17,7 @@ pub mod baseline;
 pub mod checks;
 pub mod corpus;
 pub mod generate;
+pub mod methods;
 pub mod report;
 
 pub use corpus::{Bucket, Corpus, CorpusError, Source};

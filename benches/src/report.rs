@@ -17,6 +17,18 @@ pub const NAIVE: &str = "b/serde_struct";
 /// The xseg method compared with [`NAIVE`].
 pub const XSEG: &str = "xseg/validate";
 
+/// The order of the rows in the tables; other methods follow in the order found.
+pub const ORDER: &[&str] = &[
+    XSEG,
+    "xseg/parse_view",
+    "a/serde_value",
+    NAIVE,
+    "c/simd_tape",
+    "d/sonic_struct",
+    "xseg-batch/threads=1",
+    "xseg-batch/threads=2",
+];
+
 /// One benchmark's result.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Measurement {
@@ -108,7 +120,7 @@ pub fn read_criterion(dir: &Path) -> Vec<Measurement> {
 
 fn fmt_rate(v: Option<f64>) -> String {
     match v {
-        Some(v) if v >= 10_000.0 => {
+        Some(v) if v >= 1_000.0 => {
             let v = v.round() as u64;
             let mut s = v.to_string();
             let mut i = s.len();
@@ -130,7 +142,11 @@ fn fmt_rate(v: Option<f64>) -> String {
 /// `stats` gives the documents of each bucket; a benchmark whose declared bytes differ from the
 /// bucket's is marked, since it was then measured on another corpus.
 pub fn markdown(measurements: &[Measurement], stats: &BTreeMap<Bucket, BucketStats>) -> String {
-    let mut rows: Vec<&str> = Vec::new();
+    let mut rows: Vec<&str> = ORDER
+        .iter()
+        .copied()
+        .filter(|f| measurements.iter().any(|m| m.function == *f))
+        .collect();
     for m in measurements {
         if !rows.contains(&m.function.as_str()) {
             rows.push(&m.function);
@@ -204,6 +220,21 @@ pub fn markdown(measurements: &[Measurement], stats: &BTreeMap<Bucket, BucketSta
             .collect();
         let _ = writeln!(out, "| {f} | {} |", cells.join(" | "));
     }
+    let one = measurements
+        .iter()
+        .find(|m| m.function == "xseg-batch/threads=1");
+    let two = measurements
+        .iter()
+        .find(|m| m.function == "xseg-batch/threads=2");
+    if let (Some(one), Some(two)) = (one, two) {
+        if two.median_ns > 0.0 {
+            let _ = writeln!(
+                out,
+                "\nxseg-batch, 2 threads ÷ 1 thread: {:.2}×",
+                one.median_ns / two.median_ns
+            );
+        }
+    }
     if stale {
         out.push_str("\n\\* measured on a corpus of another size than the one loaded now.\n");
     }
@@ -248,5 +279,6 @@ mod tests {
             "{t}"
         );
         assert!(!t.contains('*'), "{t}");
+        assert!(!t.contains("2 threads ÷ 1 thread"), "{t}");
     }
 }
