@@ -1194,39 +1194,47 @@ fn set_epoch(trace: &str, epoch: u32) -> String {
     format!("1-{epoch:08x}-{random}")
 }
 
-/// Injects `fault` into the entity at `target` (a pointer from [`entities`]) of the clean
-/// document `base`, and writes it with `style`. `None` when the fault does not apply there.
-pub fn apply(base: &Json, target: &str, fault: &EntityFault, style: Style) -> Option<Case> {
+/// What [`inject`] did besides editing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Injected {
+    /// The index of the element an [`Edit::Append`] added.
+    pub appended_at: Option<usize>,
+    /// The time window an [`Edit::WindowMiss`] needs.
+    pub window: Option<TimeWindow>,
+}
+
+/// Applies the edits of `fault` to the entity at `target` of `tree` (in place). `None`, with
+/// `tree` perhaps half edited, when the fault does not apply there.
+pub fn inject(tree: &mut Json, target: &str, fault: &EntityFault) -> Option<Injected> {
     let top = target.is_empty();
     let applies = match fault.applies {
         Where::Any => true,
         Where::Top => top,
-        Where::SegmentTop => top && !is_standalone(base),
-        Where::StandaloneTop => top && is_standalone(base),
+        Where::SegmentTop => top && !is_standalone(tree),
+        Where::StandaloneTop => top && is_standalone(tree),
         Where::Embedded => !top,
     };
     if !applies {
         return None;
     }
-    let mut tree = base.clone();
     let mut appended_at = None;
     let mut window = None;
     for edit in &fault.edits {
         match edit {
             Edit::ManyAnnotations => {
-                for e in entities(&tree) {
-                    let entity = members_mut(get_mut(&mut tree, &e)?)?;
+                for e in entities(tree) {
+                    let entity = members_mut(get_mut(tree, &e)?)?;
                     entity.retain(|(k, _)| k != "annotations");
                 }
-                let entity = members_mut(get_mut(&mut tree, target)?)?;
+                let entity = members_mut(get_mut(tree, target)?)?;
                 let many = (0..=50)
                     .map(|i| (format!("a{i}"), Json::Number(i.to_string())))
                     .collect();
                 entity.push(("annotations".into(), Json::Object(many)));
             }
             Edit::WindowMiss { past } => {
-                for e in entities(&tree) {
-                    let entity = members_mut(get_mut(&mut tree, &e)?)?;
+                for e in entities(tree) {
+                    let entity = members_mut(get_mut(tree, &e)?)?;
                     if let Some((_, Json::String(t))) =
                         entity.iter_mut().find(|(k, _)| k == "trace_id")
                     {
@@ -1238,7 +1246,7 @@ pub fn apply(base: &Json, target: &str, fault: &EntityFault, style: Style) -> Op
                 } else {
                     WINDOW_NOW + 101
                 };
-                let entity = members_mut(get_mut(&mut tree, target)?)?;
+                let entity = members_mut(get_mut(tree, target)?)?;
                 let current = match entity.iter().find(|(k, _)| k == "trace_id") {
                     Some((_, Json::String(t))) => t.clone(),
                     _ => String::new(),
@@ -1247,7 +1255,7 @@ pub fn apply(base: &Json, target: &str, fault: &EntityFault, style: Style) -> Op
                 window = Some(WINDOW);
             }
             _ => {
-                let entity = members_mut(get_mut(&mut tree, target)?)?;
+                let entity = members_mut(get_mut(tree, target)?)?;
                 match edit {
                     Edit::Set(path, v) => set_path(entity, path, v.clone())?,
                     Edit::Remove(key) => entity.retain(|(k, _)| k != key),
@@ -1286,6 +1294,22 @@ pub fn apply(base: &Json, target: &str, fault: &EntityFault, style: Style) -> Op
             }
         }
     }
+
+    Some(Injected {
+        appended_at,
+        window,
+    })
+}
+
+/// Injects `fault` into the entity at `target` (a pointer from [`entities`]) of the clean
+/// document `base`, and writes it with `style`. `None` when the fault does not apply there.
+pub fn apply(base: &Json, target: &str, fault: &EntityFault, style: Style) -> Option<Case> {
+    let top = target.is_empty();
+    let mut tree = base.clone();
+    let Injected {
+        appended_at,
+        window,
+    } = inject(&mut tree, target, fault)?;
 
     let pointer = |at: &At| -> Option<String> {
         Some(match at {

@@ -514,6 +514,35 @@ proptest! {
         }
     }
 
+    /// With several faults in one document (the same entity or others, any rules), the engine
+    /// reports the same first failure as the model: the check order of RULES.md §3, D7 and
+    /// D11 decide between them.
+    #[test]
+    fn several_faults_engine_matches_model(
+        doc in segment(),
+        picks in proptest::collection::vec((any::<Index>(), any::<Index>()), 2..5),
+        style in style(),
+    ) {
+        let faults = fault::entity_faults();
+        let mut tree = doc;
+        let mut window = None;
+        for (which, target) in picks {
+            let f = &faults[which.index(faults.len())];
+            let ents = fault::entities(&tree);
+            let mut edited = tree.clone();
+            if let Some(done) = fault::inject(&mut edited, &ents[target.index(ents.len())], f) {
+                tree = edited;
+                window = window.or(done.window);
+            }
+        }
+        let text = write::to_vec(&tree, style);
+        prop_assume!(!common::engine_diverges_on(&text));
+        for profile in PROFILES {
+            let opts = Options { time_window: window, ..Options::new(profile) };
+            prop_assert_eq!(engine(&text, &opts), model(&text, &opts), "{:?}: {}", profile, show(&text));
+        }
+    }
+
     /// On generated documents with a few byte edits the engine answers as the model does:
     /// code, Id, Message, pointer, and the warnings of accepted documents.
     #[test]
