@@ -156,15 +156,10 @@ pub struct Corpus {
     skipped: usize,
 }
 
-/// Whether an NDJSON line is a daemon header to skip.
-///
-/// Exact (it is [`xseg::is_daemon_header`]) but cheap on document lines: a header is short and
-/// names `format`, possibly through escapes, so longer lines and lines with neither `format`
-/// nor a backslash are not checked.
+/// Whether an NDJSON line is a daemon header to skip ([`xseg::is_daemon_header`], which only
+/// parses lines that hold both `"format"` and `"version"`).
 pub fn is_header_line(line: &[u8]) -> bool {
-    line.len() <= 1024
-        && (line.windows(6).any(|w| w == b"format") || line.contains(&b'\\'))
-        && xseg::is_daemon_header(line)
+    xseg::is_daemon_header(line)
 }
 
 /// The repository root, for relative `XSEG_CORPUS` paths: `cargo bench` runs the harness in
