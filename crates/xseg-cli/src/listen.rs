@@ -823,7 +823,7 @@ pub fn run(args: &ListenArgs, out: &mut impl Write, err: &mut impl Write) -> u8 
     run_with(args, color, &flag, out, err)
 }
 
-/// Binds, tells the address on `err` (`xseg: listening on ADDR ...`), receives until a
+/// Binds, tells the address on `err` (last, `xseg: listening on ADDR ...`), receives until a
 /// signal sets `flag` or `--count` / `--duration` ends the run, then prints the summary to
 /// `out`. Returns the exit status: 0, or 2 when the address cannot be bound, the forward
 /// target is unusable, or `out` fails.
@@ -861,10 +861,11 @@ pub fn run_with(
         .recv_buffer()
         .map(|b| format!(" (socket receive buffer {b} bytes)"))
         .unwrap_or_default();
-    let _ = writeln!(err, "xseg: listening on {local}{buffer}");
     if let Some(f) = &forward {
         let _ = writeln!(err, "xseg: forwarding every datagram to {}", f.target());
     }
+    // Last, as the sign that datagrams are being received.
+    let _ = writeln!(err, "xseg: listening on {local}{buffer}");
     let _ = err.flush();
     let style = Style {
         format: args.format,
@@ -911,4 +912,480 @@ fn output_failed(e: &io::Error, err: &mut impl Write) -> u8 {
         let _ = writeln!(err, "xseg: cannot write the report: {e}");
     }
     exit::TROUBLE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::args::{Cli, Command};
+    use clap::Parser;
+    use xseg::Profile;
+
+    const HEADER: &str = "{\"format\":\"json\",\"version\":1}\n";
+    const GOOD: &str = r#"{"name":"checkout","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1.5,"end_time":2}"#;
+    const PEER: &str = "127.0.0.1:40312";
+    const LABEL: &str = "udp:127.0.0.1:2000";
+
+    fn style(format: Format) -> Style {
+        Style {
+            format,
+            quiet: false,
+            color: false,
+        }
+    }
+
+    fn inspector(profile: Profile, style: Style) -> Inspector {
+        Inspector::new(Options::new(profile), style, LABEL.to_owned())
+    }
+
+    /// The report lines of each datagram, and the tally.
+    fn inspect_all(ins: &mut Inspector, datagrams: &[Vec<u8>]) -> Vec<String> {
+        let peer: SocketAddr = PEER.parse().unwrap();
+        datagrams
+            .iter()
+            .map(|d| {
+                let mut out = Vec::new();
+                ins.inspect(d, peer, &mut out).unwrap();
+                String::from_utf8(out).unwrap()
+            })
+            .collect()
+    }
+
+    fn framed(body: &str) -> Vec<u8> {
+        format!("{HEADER}{body}").into_bytes()
+    }
+
+    fn mixed() -> Vec<Vec<u8>> {
+        vec![
+            framed(GOOD),
+            framed(&GOOD.replace("checkout", "svc,eu")),
+            b"{\"format\":\"json\",\"version\":2}\n{}".to_vec(),
+            b"{\"format\":\"json\",\"version\":1}".to_vec(),
+            HEADER.as_bytes().to_vec(),
+            framed(&GOOD.replace("70de5b6f19ff9a0a", "70DE5B6F19FF9A0A")),
+        ]
+    }
+
+    #[test]
+    fn each_kind_of_datagram_as_json() {
+        let mut ins = inspector(Profile::Service, style(Format::Json));
+        let lines = inspect_all(&mut ins, &mixed());
+        let name_at = HEADER.len() + GOOD.find("\"checkout\"").unwrap();
+        let id_at = HEADER.len() + GOOD.find("\"70de").unwrap();
+        let want = [
+            String::new(),
+            format!(
+                "{{\"file\":\"{LABEL}\",\"Id\":\"70de5b6f19ff9a0a\",\"ErrorCode\":\"InvalidName\",\"Message\":\"Invalid segment. ErrorCode: InvalidName\",\"pointer\":\"/name\",\"offset\":{name_at},\"detail\":\"`name` contains a character outside the allowed set\",\"peer\":\"{PEER}\",\"datagram\":2}}\n"
+            ),
+            format!(
+                "{{\"file\":\"{LABEL}\",\"ErrorCode\":\"InvalidHeader\",\"Message\":\"Invalid datagram. ErrorCode: InvalidHeader\",\"pointer\":\"\",\"offset\":27,\"detail\":\"header `version` is not 1\",\"peer\":\"{PEER}\",\"datagram\":3}}\n"
+            ),
+            format!(
+                "{{\"file\":\"{LABEL}\",\"ErrorCode\":\"MissingBody\",\"Message\":\"Invalid datagram. ErrorCode: MissingBody\",\"pointer\":\"\",\"offset\":29,\"detail\":\"datagram has no newline between header and body\",\"peer\":\"{PEER}\",\"datagram\":4}}\n"
+            ),
+            format!(
+                "{{\"file\":\"{LABEL}\",\"ErrorCode\":\"MissingBody\",\"Message\":\"Invalid datagram. ErrorCode: MissingBody\",\"pointer\":\"\",\"offset\":30,\"detail\":\"datagram has an empty body\",\"peer\":\"{PEER}\",\"datagram\":5}}\n"
+            ),
+            format!(
+                "{{\"file\":\"{LABEL}\",\"Id\":\"70DE5B6F19FF9A0A\",\"warning\":\"UppercaseId\",\"pointer\":\"/id\",\"offset\":{id_at},\"detail\":\"`id` has upper-case hex digits\",\"peer\":\"{PEER}\",\"datagram\":6}}\n"
+            ),
+        ];
+        assert_eq!(lines, want);
+        let t = ins.tally();
+        assert_eq!(
+            (t.received, t.accepted, t.rejected, t.warnings),
+            (6, 2, 4, 1)
+        );
+        assert_eq!(t.code("MissingBody"), 2);
+        assert_eq!(t.code("InvalidHeader"), 1);
+        assert_eq!(t.code("InvalidName"), 1);
+        assert_eq!(t.by_code.iter().sum::<u64>(), 4);
+        let bytes: usize = mixed().iter().map(Vec::len).sum();
+        assert_eq!(t.bytes, bytes as u64);
+    }
+
+    #[test]
+    fn each_kind_of_datagram_as_text() {
+        let mut ins = inspector(Profile::Service, style(Format::Text));
+        let lines = inspect_all(&mut ins, &mixed()).concat();
+        assert_eq!(
+            lines,
+            format!(
+                "{PEER}: 70de5b6f19ff9a0a InvalidName \u{2014} `name` contains a character outside the allowed set at /name (byte 38)\n\
+                 {PEER}: - InvalidHeader \u{2014} header `version` is not 1 (byte 27)\n\
+                 {PEER}: - MissingBody \u{2014} datagram has no newline between header and body (byte 29)\n\
+                 {PEER}: - MissingBody \u{2014} datagram has an empty body (byte 30)\n\
+                 {PEER}: warning: `id` has upper-case hex digits at /id (byte 54)\n"
+            )
+        );
+    }
+
+    #[test]
+    fn colors_wrap_each_line() {
+        let mut ins = inspector(
+            Profile::Service,
+            Style {
+                color: true,
+                ..style(Format::Text)
+            },
+        );
+        let datagrams = [
+            b"nope".to_vec(),
+            framed(&GOOD.replace("70de5b6f19ff9a0a", "70DE5B6F19FF9A0A")),
+        ];
+        let lines = inspect_all(&mut ins, &datagrams);
+        assert_eq!(
+            lines[0],
+            format!("\x1b[31m{PEER}: - MissingBody \u{2014} datagram has no newline between header and body (byte 4)\x1b[0m\n")
+        );
+        assert_eq!(
+            lines[1],
+            format!(
+                "\x1b[33m{PEER}: warning: `id` has upper-case hex digits at /id (byte 54)\x1b[0m\n"
+            )
+        );
+    }
+
+    #[test]
+    fn an_oversized_datagram_is_invalid_segment() {
+        let mut big = HEADER.as_bytes().to_vec();
+        big.resize(BUFFER_BYTES, b' ');
+        let mut ins = inspector(Profile::Service, style(Format::Json));
+        let lines = inspect_all(&mut ins, &[big]);
+        let v: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+        assert_eq!(v["ErrorCode"], "InvalidSegment");
+        assert_eq!(v["Message"], "Invalid segment. ErrorCode: InvalidSegment");
+        assert_eq!(v["detail"], "datagram is larger than 65,536 bytes");
+        assert_eq!(v["offset"], 0);
+        assert!(v.get("Id").is_none());
+        assert_eq!(ins.tally().code("InvalidSegment"), 1);
+        // The largest datagram the rules allow is read as a datagram.
+        let mut max = framed(GOOD);
+        max.resize(xseg::limits::MAX_DATAGRAM_BYTES, b' ');
+        let mut ins = inspector(Profile::Service, style(Format::Json));
+        assert_eq!(inspect_all(&mut ins, &[max]), [String::new()]);
+        assert_eq!(ins.tally().accepted, 1);
+    }
+
+    #[test]
+    fn strict_turns_warnings_into_rejections() {
+        let mut ins = inspector(Profile::Strict, style(Format::Json));
+        let upper = framed(&GOOD.replace("70de5b6f19ff9a0a", "70DE5B6F19FF9A0A"));
+        let lines = inspect_all(&mut ins, &[upper]);
+        let lines: Vec<serde_json::Value> = lines[0]
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines[0]["ErrorCode"], "InvalidId");
+        assert_eq!(lines[0]["Id"], "70DE5B6F19FF9A0A");
+        assert_eq!(lines[0]["pointer"], "/id");
+        // As in `xseg check`, the finding is also listed as the warning it is under `service`.
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[1]["warning"], "UppercaseId");
+        assert_eq!(lines[1]["offset"], lines[0]["offset"]);
+        let t = ins.tally();
+        assert_eq!((t.accepted, t.rejected), (0, 1));
+        assert_eq!(t.code("InvalidId"), 1);
+    }
+
+    #[test]
+    fn quiet_only_counts() {
+        let mut ins = inspector(
+            Profile::Service,
+            Style {
+                quiet: true,
+                ..style(Format::Text)
+            },
+        );
+        let lines = inspect_all(&mut ins, &mixed());
+        assert!(lines.iter().all(String::is_empty));
+        assert_eq!(ins.tally().rejected, 4);
+        assert_eq!(ins.tally().warnings, 1);
+    }
+
+    #[test]
+    fn warnings_past_the_kept_ones_are_counted_in_one_line() {
+        let annotations: Vec<String> = (0..20).map(|i| format!("\"bad key {i}\":1")).collect();
+        let doc = GOOD.replace(
+            "\"end_time\":2}",
+            &format!(
+                "\"end_time\":2,\"annotations\":{{{}}}}}",
+                annotations.join(",")
+            ),
+        );
+        let mut ins = inspector(Profile::Service, style(Format::Json));
+        let out = inspect_all(&mut ins, &[framed(&doc)]).concat();
+        let lines: Vec<serde_json::Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(lines.len(), xseg::limits::MAX_WARNINGS + 1);
+        assert_eq!(lines[0]["warning"], "InvalidAnnotationKey");
+        assert_eq!(lines[0]["Id"], "70de5b6f19ff9a0a");
+        let last = &lines[xseg::limits::MAX_WARNINGS];
+        assert_eq!(last["warnings_not_shown"], 4);
+        assert_eq!(last["datagram"], 1);
+        assert_eq!(ins.tally().warnings, 20);
+        assert_eq!(ins.tally().accepted, 1);
+
+        let mut ins = inspector(Profile::Service, style(Format::Text));
+        let out = inspect_all(&mut ins, &[framed(&doc)]).concat();
+        assert!(out.ends_with(&format!("{PEER}: warning: 4 more warnings not shown\n")));
+    }
+
+    #[test]
+    fn summaries() {
+        let mut ins = inspector(Profile::Service, style(Format::Json));
+        inspect_all(&mut ins, &mixed());
+        let bytes = ins.tally().bytes;
+        let s = Summary {
+            tally: ins.tally(),
+            forward: None,
+            elapsed: Duration::from_millis(2),
+        };
+        let mut out = Vec::new();
+        s.write_text(&mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!(
+                "6 datagrams received: 2 accepted, 4 rejected, 1 warning\n  \
+                 MissingBody       2\n  \
+                 InvalidHeader     1\n  \
+                 InvalidName       1\n\
+                 0.000{bytes} MB in 0.002 s from the first datagram to the last: 3000 datagrams/s\n"
+            )
+        );
+        let mut out = Vec::new();
+        s.write_json(&mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("{{\"summary\":{{\"received\":6,\"accepted\":2,\"rejected\":4,\"warnings\":1,\"bytes\":{bytes},\"ErrorCode\":{{\"MissingBody\":2,\"InvalidHeader\":1,\"InvalidName\":1}}}}}}\n")
+        );
+        let empty = Tally::default();
+        let s = Summary {
+            tally: &empty,
+            forward: Some(("127.0.0.1:2001".parse().unwrap(), 1, 1)),
+            elapsed: Duration::ZERO,
+        };
+        let mut out = Vec::new();
+        s.write_text(&mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "0 datagrams received: 0 accepted, 0 rejected, 0 warnings\n\
+             forwarded 1 datagram to 127.0.0.1:2001, 1 send error\n\
+             0.000 MB in 0.000 s from the first datagram to the last: 0 datagrams/s\n"
+        );
+        let mut out = Vec::new();
+        s.write_json(&mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{\"summary\":{\"received\":0,\"accepted\":0,\"rejected\":0,\"warnings\":0,\"bytes\":0,\"ErrorCode\":{},\"forwarded\":1,\"forward_errors\":1}}\n"
+        );
+    }
+
+    #[test]
+    fn codes_in_summary_order() {
+        assert_eq!(code_name(0), Some("MissingBody"));
+        assert_eq!(code_name(1), Some("InvalidHeader"));
+        assert_eq!(code_name(2), Some("ParseError"));
+        assert_eq!(code_name(CODE_COUNT - 1), Some("InvalidSegment"));
+        assert_eq!(code_name(CODE_COUNT), None);
+        assert_eq!(
+            code_index("InvalidName"),
+            Some(2 + ErrorCode::InvalidName.index())
+        );
+        assert_eq!(code_index("Nope"), None);
+    }
+
+    #[test]
+    fn forwarding_to_the_listener_itself_is_refused() {
+        let at = |s: &str| s.parse::<SocketAddr>().unwrap();
+        assert!(forwards_to_itself(
+            at("127.0.0.1:2000"),
+            at("127.0.0.1:2000")
+        ));
+        assert!(forwards_to_itself(at("0.0.0.0:2000"), at("127.0.0.1:2000")));
+        assert!(forwards_to_itself(at("[::]:2000"), at("[::1]:2000")));
+        assert!(!forwards_to_itself(
+            at("127.0.0.1:2000"),
+            at("127.0.0.1:2001")
+        ));
+        assert!(!forwards_to_itself(
+            at("127.0.0.1:2000"),
+            at("127.0.0.2:2000")
+        ));
+        let e = Forwarder::connect("127.0.0.1:2000", at("127.0.0.1:2000")).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn color_only_for_text_on_a_terminal() {
+        assert!(use_color(ColorArg::Auto, Format::Text, true, false));
+        assert!(!use_color(ColorArg::Auto, Format::Text, true, true));
+        assert!(!use_color(ColorArg::Auto, Format::Text, false, false));
+        assert!(use_color(ColorArg::Always, Format::Text, false, true));
+        assert!(!use_color(ColorArg::Always, Format::Json, true, false));
+        assert!(!use_color(ColorArg::Never, Format::Text, true, false));
+    }
+
+    fn listen_args(argv: &[&str]) -> Result<ListenArgs, clap::Error> {
+        let mut full = vec!["xseg", "listen"];
+        full.extend_from_slice(argv);
+        match Cli::try_parse_from(full)?.command {
+            Command::Listen(l) => Ok(l),
+            _ => panic!("listen"),
+        }
+    }
+
+    #[test]
+    fn options() {
+        let l = listen_args(&[]).unwrap();
+        assert_eq!(l.bind, "127.0.0.1:2000".parse().unwrap());
+        assert_eq!(l.forward, None);
+        assert_eq!(l.format, Format::Text);
+        assert_eq!(l.color, ColorArg::Auto);
+        assert_eq!((l.count, l.duration, l.quiet), (None, None, false));
+        assert_eq!(l.validation.options(), Options::default());
+        let l = listen_args(&[
+            "--bind",
+            "127.0.0.1:0",
+            "--forward",
+            "localhost:2000",
+            "--profile",
+            "strict",
+            "--format",
+            "json",
+            "--count",
+            "3",
+            "--duration",
+            "1.5",
+            "-q",
+            "--color",
+            "never",
+        ])
+        .unwrap();
+        assert_eq!(l.bind.port(), 0);
+        assert_eq!(l.forward.as_deref(), Some("localhost:2000"));
+        assert_eq!(l.validation.options().profile(), Profile::Strict);
+        assert_eq!(l.count, Some(3));
+        assert_eq!(l.duration, Some(Duration::from_millis(1500)));
+        assert!(l.quiet);
+        for bad in [
+            &["--count", "0"][..],
+            &["--duration", "0"],
+            &["--duration", "-1"],
+            &["--duration", "NaN"],
+            &["--duration", "soon"],
+            &["--bind", "localhost"],
+            &["--format", "xml"],
+            &["stray"],
+        ] {
+            assert!(listen_args(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    /// A writer that counts its flushes.
+    #[derive(Default)]
+    struct Flushes {
+        bytes: Vec<u8>,
+        flushes: usize,
+    }
+
+    impl Write for Flushes {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.bytes.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            self.flushes += 1;
+            Ok(())
+        }
+    }
+
+    fn loopback() -> Listener {
+        Listener::bind("127.0.0.1:0".parse().unwrap(), 1 << 20).unwrap()
+    }
+
+    #[test]
+    fn a_burst_is_written_at_once() {
+        let listener = loopback();
+        let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
+        for _ in 0..5 {
+            sender
+                .send_to(b"no newline", listener.local_addr())
+                .unwrap();
+        }
+        let flag = AtomicBool::new(false);
+        let until = Until {
+            flag: &flag,
+            count: Some(5),
+            deadline: Instant::now().checked_add(Duration::from_secs(20)),
+        };
+        let mut ins = inspector(Profile::Service, style(Format::Text));
+        let (mut out, mut err) = (Flushes::default(), Vec::new());
+        let span = serve(&listener, None, &mut ins, &until, &mut out, &mut err).unwrap();
+        assert_eq!(ins.tally().received, 5);
+        assert_eq!(ins.tally().code("MissingBody"), 5);
+        let text = String::from_utf8(out.bytes).unwrap();
+        assert_eq!(text.lines().count(), 5);
+        let peer = sender.local_addr().unwrap();
+        assert!(text
+            .lines()
+            .all(|l| l.starts_with(&format!("{peer}: - MissingBody"))));
+        assert_eq!(out.flushes, 1, "one flush for the whole burst");
+        assert!(err.is_empty());
+        assert!(span.first.is_some() && span.last >= span.first);
+    }
+
+    #[test]
+    fn the_flag_and_the_deadline_stop_a_quiet_socket() {
+        let listener = loopback();
+        let flag = AtomicBool::new(true);
+        let mut ins = inspector(Profile::Service, style(Format::Text));
+        let until = Until {
+            flag: &flag,
+            count: None,
+            deadline: None,
+        };
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let span = serve(&listener, None, &mut ins, &until, &mut out, &mut err).unwrap();
+        assert_eq!(span, Span::default());
+
+        flag.store(false, Ordering::Relaxed);
+        let start = Instant::now();
+        let until = Until {
+            deadline: start.checked_add(Duration::from_millis(150)),
+            ..until
+        };
+        serve(&listener, None, &mut ins, &until, &mut out, &mut err).unwrap();
+        let took = start.elapsed();
+        assert!(took >= Duration::from_millis(150), "{took:?}");
+        assert!(took < Duration::from_secs(5), "{took:?}");
+        assert_eq!(ins.tally().received, 0);
+        assert!(out.is_empty() && err.is_empty());
+    }
+
+    #[test]
+    fn a_refusing_target_is_reported_once_and_sending_goes_on() {
+        let closed = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let target = closed.local_addr().unwrap();
+        drop(closed);
+        let mut f =
+            Forwarder::connect(&target.to_string(), "127.0.0.1:9".parse().unwrap()).unwrap();
+        assert_eq!(f.target(), target);
+        let mut err = Vec::new();
+        for _ in 0..3 {
+            f.send(b"x", &mut err);
+            // Let the refusal of this datagram come back before the next send.
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let err = String::from_utf8(err).unwrap();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with(&format!("xseg: cannot forward to {target}: ")),
+            "{err}"
+        );
+        assert_eq!(f.sent(), 3);
+        assert_eq!(f.errors(), 2);
+    }
 }
