@@ -515,6 +515,37 @@ impl Listener {
     pub const fn recv_buffer(&self) -> Option<usize> {
         self.recv_buffer
     }
+
+    /// Datagrams the system dropped on this socket because its receive buffer was full, where
+    /// the system tells (Linux: the `drops` column of `/proc/net/udp`).
+    pub fn dropped(&self) -> Option<u64> {
+        system_drops(&self.socket)
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn system_drops(socket: &UdpSocket) -> Option<u64> {
+    use std::os::fd::AsRawFd;
+    let link = std::fs::read_link(format!("/proc/self/fd/{}", socket.as_raw_fd())).ok()?;
+    let inode = link.to_str()?.strip_prefix("socket:[")?.strip_suffix(']')?;
+    for table in ["/proc/net/udp", "/proc/net/udp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        // sl local rem st tx:rx tr:tm retrnsmt uid timeout inode ref pointer drops
+        for line in text.lines().skip(1) {
+            let mut fields = line.split_whitespace();
+            if fields.nth(9) == Some(inode) {
+                return fields.nth(2)?.parse().ok();
+            }
+        }
+    }
+    None
+}
+
+#[cfg(not(target_os = "linux"))]
+fn system_drops(_: &UdpSocket) -> Option<u64> {
+    None
 }
 
 /// When to stop receiving.
@@ -650,6 +681,8 @@ pub struct Summary<'a> {
     pub tally: &'a Tally,
     /// With `--forward`: the target, datagrams sent and send errors.
     pub forward: Option<(SocketAddr, u64, u64)>,
+    /// Datagrams the system dropped before they could be read, where it tells.
+    pub dropped: Option<u64>,
     /// From the first datagram to the last.
     pub elapsed: Duration,
 }
@@ -695,6 +728,8 @@ struct JsonSummary<'a> {
     #[serde(rename = "ErrorCode")]
     codes: Codes<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    dropped: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     forwarded: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     forward_errors: Option<u64>,
@@ -717,7 +752,9 @@ impl Summary<'_> {
     /// 0.000961 MB in 0.002 s from the first datagram to the last: 3000 datagrams/s
     /// ```
     ///
-    /// The `forwarded` line is there with `--forward` only.
+    /// A line `N datagrams dropped by the system before they were read (socket receive buffer
+    /// full)` follows the codes when the system reports such drops; the `forwarded` line is
+    /// there with `--forward` only.
     ///
     /// # Errors
     ///
@@ -738,6 +775,13 @@ impl Summary<'_> {
             if let (Some(name), true) = (code_name(i), n > 0) {
                 writeln!(w, "  {name:<18}{n}")?;
             }
+        }
+        if let Some(dropped) = self.dropped.filter(|&n| n > 0) {
+            writeln!(
+                w,
+                "{dropped} {} dropped by the system before they were read (socket receive buffer full)",
+                plural(dropped, "datagram")
+            )?;
         }
         if let Some((target, sent, errors)) = self.forward {
             writeln!(
@@ -761,8 +805,9 @@ impl Summary<'_> {
     }
 
     /// `{"summary":{"received":N,"accepted":N,"rejected":N,"warnings":N,"bytes":N,
-    /// "ErrorCode":{"MissingBody":N,...}}}`, with `"forwarded":N,"forward_errors":N` at the
-    /// end under `--forward`. Nothing in it depends on the clock.
+    /// "ErrorCode":{"MissingBody":N,...},"dropped":N}}`, with `"forwarded":N,"forward_errors":N`
+    /// at the end under `--forward`; `dropped` is left out where the system does not tell.
+    /// Nothing in it depends on the clock.
     ///
     /// # Errors
     ///
@@ -777,6 +822,7 @@ impl Summary<'_> {
                 warnings: t.warnings,
                 bytes: t.bytes,
                 codes: Codes(t),
+                dropped: self.dropped,
                 forwarded: self.forward.map(|f| f.1),
                 forward_errors: self.forward.map(|f| f.2),
             },
@@ -893,6 +939,7 @@ pub fn run_with(
     let summary = Summary {
         tally: inspector.tally(),
         forward: forward.as_ref().map(|f| (f.target(), f.sent(), f.errors())),
+        dropped: listener.dropped(),
         elapsed: span.elapsed(),
     };
     let written = match args.format {
@@ -1141,6 +1188,7 @@ mod tests {
         let s = Summary {
             tally: ins.tally(),
             forward: None,
+            dropped: None,
             elapsed: Duration::from_millis(2),
         };
         let mut out = Vec::new();
@@ -1165,6 +1213,7 @@ mod tests {
         let s = Summary {
             tally: &empty,
             forward: Some(("127.0.0.1:2001".parse().unwrap(), 1, 1)),
+            dropped: Some(3),
             elapsed: Duration::ZERO,
         };
         let mut out = Vec::new();
@@ -1172,6 +1221,7 @@ mod tests {
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "0 datagrams received: 0 accepted, 0 rejected, 0 warnings\n\
+             3 datagrams dropped by the system before they were read (socket receive buffer full)\n\
              forwarded 1 datagram to 127.0.0.1:2001, 1 send error\n\
              0.000 MB in 0.000 s from the first datagram to the last: 0 datagrams/s\n"
         );
@@ -1179,7 +1229,7 @@ mod tests {
         s.write_json(&mut out).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "{\"summary\":{\"received\":0,\"accepted\":0,\"rejected\":0,\"warnings\":0,\"bytes\":0,\"ErrorCode\":{},\"forwarded\":1,\"forward_errors\":1}}\n"
+            "{\"summary\":{\"received\":0,\"accepted\":0,\"rejected\":0,\"warnings\":0,\"bytes\":0,\"ErrorCode\":{},\"dropped\":3,\"forwarded\":1,\"forward_errors\":1}}\n"
         );
     }
 
@@ -1363,6 +1413,22 @@ mod tests {
         assert!(took < Duration::from_secs(5), "{took:?}");
         assert_eq!(ins.tally().received, 0);
         assert!(out.is_empty() && err.is_empty());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn drops_of_a_full_socket_are_counted() {
+        let listener = Listener::bind("127.0.0.1:0".parse().unwrap(), 1).unwrap();
+        assert_eq!(listener.dropped(), Some(0));
+        let sender = UdpSocket::bind("127.0.0.1:0").unwrap();
+        // Nothing reads: the smallest receive buffer holds a few of these at most.
+        for _ in 0..50 {
+            sender
+                .send_to(&[b' '; 2000], listener.local_addr())
+                .unwrap();
+        }
+        let dropped = listener.dropped().unwrap();
+        assert!((40..=50).contains(&dropped), "{dropped}");
     }
 
     #[test]

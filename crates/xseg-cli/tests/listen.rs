@@ -190,7 +190,8 @@ fn reports_every_kind_of_datagram_as_json() {
         json!({"summary": {"received": 7, "accepted": 2, "rejected": 5, "warnings": 1,
                "bytes": datagrams.iter().map(Vec::len).sum::<usize>(),
                "ErrorCode": {"MissingBody": 2, "InvalidHeader": 1, "ParseError": 1,
-                             "InvalidName": 1}}}),
+                             "InvalidName": 1},
+                             "dropped": 0}}),
     ];
     let got = json_lines(&done.stdout);
     assert_eq!(got.len(), want.len(), "{}", done.stdout);
@@ -204,7 +205,7 @@ fn reports_every_kind_of_datagram_as_json() {
     // The summary line's per-code counts come in the order of the summary (section 7's codes
     // first), not sorted.
     assert!(done.stdout.lines().last().unwrap().contains(
-        r#""ErrorCode":{"MissingBody":2,"InvalidHeader":1,"ParseError":1,"InvalidName":1}"#
+        r#""ErrorCode":{"MissingBody":2,"InvalidHeader":1,"ParseError":1,"InvalidName":1},"dropped":0}"#
     ));
 }
 
@@ -364,7 +365,7 @@ fn sigint_and_sigterm_print_the_summary_and_exit_zero() {
             done.stdout,
             format!(
                 "{{\"summary\":{{\"received\":2,\"accepted\":1,\"rejected\":1,\"warnings\":0,\
-                 \"bytes\":{bytes},\"ErrorCode\":{{\"MissingBody\":1}}}}}}\n"
+                 \"bytes\":{bytes},\"ErrorCode\":{{\"MissingBody\":1}},\"dropped\":0}}}}\n"
             ),
             "SIG{signal}"
         );
