@@ -37,15 +37,15 @@ for t in $targets; do
     log="logs/$t.log"
     start=$(date +%s)
     if cargo fuzz run "$t" "work/$t" "corpus/$t" -- \
-        -max_total_time="$secs" -timeout=20 -print_final_stats=1 >"$log" 2>&1; then
+        -max_total_time="$secs" -timeout=20 -dict=segment.dict -print_final_stats=1 >"$log" 2>&1; then
         result=ok
     else
         result=FAILED
         failed="$failed $t"
     fi
     took=$(( $(date +%s) - start ))
-    execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | awk '{print $2}')
-    rate=$(grep -o 'stat::average_exec_per_sec: [0-9]*' "$log" | tail -1 | awk '{print $2}')
+    execs=$(grep -oE 'stat::number_of_executed_units: +[0-9]+' "$log" | tail -1 | awk '{print $2}')
+    rate=$(grep -oE 'stat::average_exec_per_sec: +[0-9]+' "$log" | tail -1 | awk '{print $2}')
     cov=$(grep -oE 'cov: [0-9]+' "$log" | tail -1 | awk '{print $2}')
     ft=$(grep -oE 'ft: [0-9]+' "$log" | tail -1 | awk '{print $2}')
     printf '%-32s %10s %8s %8s %8s %8s  %s\n' "$t" "$took" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" "$result"

@@ -5,7 +5,7 @@
 
 use xseg_reference::{Options, Profile, TimeWindow};
 
-use crate::answer::{assert_agree, known_divergence};
+use crate::answer::{assert_agree, engine_options, known_divergence, literal};
 
 /// FNV-1a, to derive options from the input.
 fn hash(data: &[u8]) -> u64 {
@@ -47,6 +47,40 @@ pub fn derived_options(data: &[u8]) -> Options {
     }
 }
 
+/// `validate`, `is_valid`, `parse` and `validate_at` (a document inside a larger buffer) give
+/// one verdict, and `validate_at` shifts every offset by the base.
+fn entry_points_agree(data: &[u8], opts: &Options) {
+    let mut v = xseg::Validator::new(engine_options(opts));
+    let alone = v.validate(data);
+    assert_eq!(
+        v.is_valid(data),
+        alone.is_accepted(),
+        "is_valid: {}",
+        literal(data)
+    );
+    match (v.parse(data), alone) {
+        (Ok(_), xseg::Outcome::Accepted(_)) => {}
+        (Err(p), xseg::Outcome::Rejected(r)) => assert_eq!(p, r, "parse: {}", literal(data)),
+        (p, a) => panic!("parse {p:?} but validate {a:?}: {}", literal(data)),
+    }
+    let base = 7;
+    let mut buffer = b"prefix\n".to_vec();
+    buffer.extend_from_slice(data);
+    let inside = v.validate_at(buffer.get(base..).unwrap_or_default(), base);
+    match (alone, inside) {
+        (xseg::Outcome::Accepted(a), xseg::Outcome::Accepted(b)) => assert_eq!(a, b),
+        (xseg::Outcome::Rejected(a), xseg::Outcome::Rejected(b)) => {
+            assert_eq!(a.error().kind(), b.error().kind());
+            assert_eq!(a.error().offset() + base, b.error().offset());
+            assert_eq!(
+                a.error().locate(data, 0).pointer,
+                b.error().locate(&buffer, base).pointer
+            );
+        }
+        (a, b) => panic!("validate {a:?} but validate_at {b:?}: {}", literal(data)),
+    }
+}
+
 /// The property.
 pub fn run(data: &[u8]) {
     let data = data.get(..crate::MAX_INPUT).unwrap_or(data);
@@ -55,6 +89,7 @@ pub fn run(data: &[u8]) {
     }
     for profile in [Profile::Service, Profile::Strict] {
         assert_agree(data, &Options::new(profile));
+        entry_points_agree(data, &Options::new(profile));
     }
     assert_agree(data, &derived_options(data));
 }

@@ -14,7 +14,7 @@
 //! - The checks of RULES.md §3–§6 then walk that tree, one function per step or field.
 //! - [`frame`] splits daemon datagrams and checks their headers (§7, D24), [`request`] reads
 //!   PutTraceSegments requests (§8) and [`stream`] splits NDJSON streams (§1).
-//! - [`write`] serializes a tree with chosen escapes and white space, and [`fault`] is a
+//! - [`write`](mod@write) serializes a tree with chosen escapes and white space, and [`fault`] is a
 //!   catalogue of single-rule faults with the answer each must give; the property tests and
 //!   the structured fuzz target build documents with them.
 //!
