@@ -38,9 +38,18 @@ impl Answer {
 
 const KEPT_WARNINGS: usize = xseg::limits::MAX_WARNINGS;
 
-fn accepted(kind: String, mut warnings: Vec<(String, String)>) -> Answer {
+fn accepted(kind: String, warnings: Vec<(String, String)>) -> Answer {
+    let count = warnings.len();
+    accepted_counted(kind, warnings, count)
+}
+
+/// `warning_count` is the number of warnings, which may be more than `warnings` holds.
+fn accepted_counted(
+    kind: String,
+    mut warnings: Vec<(String, String)>,
+    warning_count: usize,
+) -> Answer {
     warnings.sort();
-    let warning_count = warnings.len();
     if warning_count > KEPT_WARNINGS {
         warnings.clear();
     }
@@ -86,22 +95,15 @@ pub fn from_engine(
     out: xseg::Outcome<'_>,
 ) -> Answer {
     match out {
-        xseg::Outcome::Accepted(kind) => {
-            let mut a = accepted(
-                format!("{kind:?}"),
-                v.warnings()
-                    .iter()
-                    .map(|w| (w.kind().name().to_string(), w.locate(input, base).pointer))
-                    .collect(),
-            );
-            if let Answer::Accepted { warning_count, .. } = &mut a {
-                // the engine keeps 16 warnings but counts them all
-                if v.warnings().total() > KEPT_WARNINGS {
-                    *warning_count = v.warnings().total();
-                }
-            }
-            a
-        }
+        xseg::Outcome::Accepted(kind) => accepted_counted(
+            format!("{kind:?}"),
+            v.warnings()
+                .iter()
+                .map(|w| (w.kind().name().to_string(), w.locate(input, base).pointer))
+                .collect(),
+            // the engine keeps 16 warnings but counts them all
+            v.warnings().total(),
+        ),
         xseg::Outcome::Rejected(r) => Answer::Rejected {
             code: r.code().as_str().to_string(),
             message: r.message().to_string(),
