@@ -1,6 +1,6 @@
-//! Round-robin timing: every method (and the batch at 1 and 2 threads) makes one pass over a
-//! bucket in turn, for a number of rounds, and the median pass time of each is reported in the
-//! same tables as `bench-table`. On a shared, noisy machine this keeps every method exposed to
+//! Round-robin timing: every method makes one pass over a bucket in turn, for a number of
+//! rounds, and the median pass time of each is reported in the same tables as `bench-table`;
+//! the batch at 1 and 2 threads then gets rounds of its own over the whole corpus. On a shared, noisy machine this keeps every method exposed to
 //! the same background load, so ratios hold up better than between criterion benchmarks run
 //! one after another.
 //!
@@ -21,7 +21,7 @@ use xseg_benches::{methods, Bucket, Corpus};
 
 type Pass<'d> = Box<dyn FnMut(&[&'d [u8]]) -> usize + 'd>;
 
-fn passes<'d>(with_batch: bool) -> Vec<(String, Pass<'d>)> {
+fn single_passes<'d>() -> Vec<(String, Pass<'d>)> {
     let mut out: Vec<(String, Pass<'d>)> = Vec::new();
     for (label, mut m) in methods::all() {
         out.push((
@@ -29,21 +29,47 @@ fn passes<'d>(with_batch: bool) -> Vec<(String, Pass<'d>)> {
             Box::new(move |docs| methods::run(docs, &mut m)),
         ));
     }
-    if with_batch {
-        for jobs in [1usize, 2] {
-            let mut b = xseg_batch::Batch::with_jobs(Options::new(Profile::Service), jobs)
-                .unwrap_or_else(|e| panic!("{e}"));
-            let mut results = Vec::new();
-            out.push((
-                format!("xseg-batch/threads={jobs}"),
-                Box::new(move |docs| {
-                    b.validate_into(docs, &mut results);
-                    results.iter().filter(|r| r.is_accepted()).count()
-                }),
-            ));
-        }
+    out
+}
+
+fn batch_passes<'d>() -> Vec<(String, Pass<'d>)> {
+    let mut out: Vec<(String, Pass<'d>)> = Vec::new();
+    for jobs in [1usize, 2] {
+        let mut b = xseg_batch::Batch::with_jobs(Options::new(Profile::Service), jobs)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut results = Vec::new();
+        out.push((
+            format!("xseg-batch/threads={jobs}"),
+            Box::new(move |docs| {
+                b.validate_into(docs, &mut results);
+                results.iter().filter(|r| r.is_accepted()).count()
+            }),
+        ));
     }
     out
+}
+
+/// Median pass time of each of `ps` over `docs`: one warm-up pass each, then `rounds` rounds,
+/// each starting with the next method so that no method always follows the same one.
+fn time_round_robin<'d>(
+    ps: &mut [(String, Pass<'d>)],
+    docs: &[&'d [u8]],
+    rounds: usize,
+) -> Vec<Vec<f64>> {
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); ps.len()];
+    for (_, p) in ps.iter_mut() {
+        p(docs); // warm-up: buffers grown, caches and branch predictors primed
+    }
+    let n = ps.len();
+    for r in 0..rounds {
+        for k in 0..n {
+            let i = (r + k) % n;
+            let t = Instant::now();
+            std::hint::black_box((ps[i].1)(docs));
+            times[i].push(t.elapsed().as_nanos() as f64);
+        }
+    }
+    times
 }
 
 fn median(v: &mut [f64]) -> f64 {
@@ -66,18 +92,13 @@ fn main() {
     for bucket in Bucket::ALL {
         let docs = corpus.bucket(bucket);
         let bytes: usize = docs.iter().map(|d| d.len()).sum();
-        let with_batch = bucket == Bucket::All;
-        let mut ps = passes(with_batch);
-        let mut times: Vec<Vec<f64>> = vec![Vec::new(); ps.len()];
-        for (_, p) in &mut ps {
-            p(&docs); // warm-up: buffers grown, caches and branch predictors primed
-        }
-        for _ in 0..rounds {
-            for (i, (_, p)) in ps.iter_mut().enumerate() {
-                let t = Instant::now();
-                std::hint::black_box(p(&docs));
-                times[i].push(t.elapsed().as_nanos() as f64);
-            }
+        let mut ps = single_passes();
+        let mut times = time_round_robin(&mut ps, &docs, rounds);
+        if bucket == Bucket::All {
+            // the pool's threads spin for a while after a batch, so batches get rounds of their own
+            let mut bs = batch_passes();
+            times.extend(time_round_robin(&mut bs, &docs, rounds));
+            ps.extend(bs);
         }
         for ((label, _), t) in ps.iter().zip(&mut times) {
             let (lo, hi) = t
