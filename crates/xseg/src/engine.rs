@@ -165,7 +165,8 @@ impl<'a, 's> Engine<'a, 's> {
         match self.at(pos) {
             None => Err((ErrorKind::EmptyDocument, pos)),
             Some(b'{') => {
-                let (end, st) = self.entity(pos, 1, true)?;
+                let mut st = EntityState::default();
+                let end = self.entity(&mut st, pos, 1, true)?;
                 self.finish_document(end)?;
                 let standalone = self.is_standalone(&st.fields);
                 let (error, form) = self.finish_entity(&st, true, standalone);
@@ -475,14 +476,14 @@ impl<'a, 's> Engine<'a, 's> {
 
     // ----- entities ----------------------------------------------------------------------------
 
-    /// Scans an entity object at `start` (its `{`) at nesting depth `depth`.
-    fn entity(&mut self, start: usize, depth: usize, top: bool) -> R<(usize, EntityState)> {
+    /// Scans an entity object at `start` (its `{`) at nesting depth `depth` into `st` (fresh,
+    /// from the caller's frame: the state is a few hundred bytes and is not moved).
+    fn entity(&mut self, st: &mut EntityState, start: usize, depth: usize, top: bool) -> R<usize> {
         let mut it = self.obj_begin(start, depth)?;
-        let mut st = EntityState::default();
         st.fields.start = start as u32;
         while let Some((key, vpos)) = self.obj_key(&mut it)? {
             it.pos = match Field::of(key) {
-                Some(f) => self.entity_field(&mut st, f, vpos, depth + 1, top)?,
+                Some(f) => self.entity_field(st, f, vpos, depth + 1, top)?,
                 None => self.value(vpos, depth + 1)?,
             };
         }
@@ -493,7 +494,7 @@ impl<'a, 's> Engine<'a, 's> {
             st.dup = dup;
         }
         st.fields.end = it.pos as u32;
-        Ok((it.pos, st))
+        Ok(it.pos)
     }
 
     fn entity_field(
@@ -746,7 +747,8 @@ impl<'a, 's> Engine<'a, 's> {
         let mut it = self.arr_begin(pos, depth)?;
         while let Some(e) = self.arr_next(&mut it)? {
             it.pos = if self.at(e) == Some(b'{') {
-                let (end, child) = self.entity(e, depth + 1, false)?;
+                let mut child = EntityState::default();
+                let end = self.entity(&mut child, e, depth + 1, false)?;
                 let (err, _) = self.finish_entity(&child, false, false);
                 if st.child.is_none() {
                     st.child = err;

@@ -64,13 +64,14 @@ macro_rules! fields {
                 }
             }
 
-            #[inline]
-            fn of_bytes(b: &[u8]) -> Option<Field> {
-                match b {
-                    $($key => Some(Field::$name),)*
-                    _ => None,
-                }
+            /// The key that names this field.
+            pub(crate) const fn key(self) -> &'static [u8] {
+                match self { $(Field::$name => $key,)* }
             }
+
+            /// Every field.
+            #[cfg(test)]
+            pub(crate) const ALL: [Field; FIELD_COUNT] = [$(Field::$name,)*];
         }
     };
 }
@@ -100,6 +101,41 @@ fields! {
     Metadata => b"metadata",
     Subsegments => b"subsegments",
     PrecursorIds => b"precursor_ids",
+}
+
+impl Field {
+    /// Length and first two bytes pick the only candidate; one comparison confirms it.
+    #[inline]
+    fn of_bytes(b: &[u8]) -> Option<Field> {
+        let f = match (b.len(), b.first()?, b.get(1).copied().unwrap_or(0)) {
+            (2, b'i', _) => Field::Id,
+            (3, b'a', _) => Field::Aws,
+            (3, b's', _) => Field::Sql,
+            (4, b'n', _) => Field::Name,
+            (4, b't', _) => Field::Type,
+            (4, b'u', _) => Field::User,
+            (4, b'h', _) => Field::Http,
+            (5, b'e', _) => Field::Error,
+            (5, b'f', _) => Field::Fault,
+            (5, b'c', _) => Field::Cause,
+            (6, b'o', _) => Field::Origin,
+            (7, b's', _) => Field::Service,
+            (8, b't', b'r') => Field::TraceId,
+            (8, b't', b'h') => Field::Throttle,
+            (8, b'e', _) => Field::EndTime,
+            (8, b'm', _) => Field::Metadata,
+            (9, b'p', _) => Field::ParentId,
+            (9, b'n', _) => Field::Namespace,
+            (10, b's', _) => Field::StartTime,
+            (11, b'i', _) => Field::InProgress,
+            (11, b'a', _) => Field::Annotations,
+            (11, b's', _) => Field::Subsegments,
+            (12, b'r', _) => Field::ResourceArn,
+            (13, b'p', _) => Field::PrecursorIds,
+            _ => return None,
+        };
+        (b == f.key()).then_some(f)
+    }
 }
 
 /// The first occurrence of each documented field of one entity object.
@@ -187,6 +223,32 @@ impl core::fmt::Debug for Segment<'_> {
             .field("in_progress", &self.in_progress())
             .field("range", &self.range())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_is_found_by_its_key_and_only_by_it() {
+        for f in Field::ALL {
+            assert_eq!(Field::of_bytes(f.key()), Some(f));
+            let k = std::str::from_utf8(f.key()).unwrap();
+            assert_eq!(Field::of(JsonStr::new(k, false)), Some(f));
+            let mut near = f.key().to_vec();
+            if let Some(last) = near.last_mut() {
+                *last ^= 1;
+            }
+            assert_eq!(Field::of_bytes(&near), None, "{k}");
+            assert_eq!(Field::of_bytes(&f.key()[1..]), None, "{k}");
+        }
+        assert_eq!(
+            Field::of(JsonStr::new(r"n\u0061me", true)),
+            Some(Field::Name)
+        );
+        assert_eq!(Field::of(JsonStr::new("Name", false)), None);
+        assert_eq!(Field::of(JsonStr::new("", false)), None);
     }
 }
 

@@ -63,6 +63,7 @@ impl<'a> JsonStr<'a> {
     }
 
     /// Compares the unescaped text with `s`.
+    #[inline]
     pub fn eq_str(&self, s: &str) -> bool {
         if self.escaped {
             self.chars().eq(s.chars())

@@ -5,6 +5,12 @@ use crate::limits::MAX_ANNOTATION_KEY_CHARS;
 
 /// Whether an annotation key is one the service keeps.
 pub(crate) fn key_ok(s: JsonStr<'_>) -> bool {
+    if !s.has_escapes() {
+        let b = s.raw().as_bytes();
+        return (1..=MAX_ANNOTATION_KEY_CHARS).contains(&b.len())
+            && b.iter()
+                .all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.');
+    }
     let ok = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
     let mut n = 0;
     for c in s.chars() {
@@ -28,5 +34,8 @@ mod tests {
         assert!(!key_ok(JsonStr::new("k-1", false)));
         assert!(key_ok(JsonStr::new(&"k".repeat(500), false)));
         assert!(!key_ok(JsonStr::new(&"k".repeat(501), false)));
+        assert!(key_ok(JsonStr::new(r"a\u005fb", true)));
+        assert!(!key_ok(JsonStr::new(r"a\u0020b", true)));
+        assert!(!key_ok(JsonStr::new("ké", false)));
     }
 }
