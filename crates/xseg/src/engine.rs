@@ -1129,16 +1129,18 @@ fn key_in(
     if b.get(pos) != Some(&b'"') {
         return Err(eof_or(b, pos, ErrorKind::KeyMustBeString));
     }
-    let (end, escaped) = json::scan_string(b, pos + 1)?;
+    let (end, escaped, fingerprint) = json::scan_key(b, pos + 1)?;
     let mut p = json::ws(b, end + 1);
     if b.get(p) != Some(&b':') {
         return Err(eof_or(b, p, ErrorKind::ExpectedColon));
     }
     p = json::ws(b, p + 1);
-    let hash = if escaped {
-        json::key_fingerprint(JsonStr::new(text.get(pos + 1..end).unwrap_or(""), true))
-    } else {
-        json::key_fingerprint_raw(b, pos + 1, end)
+    let hash = match fingerprint {
+        Some(h) => h,
+        None if escaped => {
+            json::key_fingerprint(JsonStr::new(text.get(pos + 1..end).unwrap_or(""), true))
+        }
+        None => json::key_fingerprint_raw(b, pos + 1, end),
     };
     keys.push(KeyEntry {
         hash,

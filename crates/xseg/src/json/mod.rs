@@ -322,6 +322,32 @@ fn load_le(b: &[u8], at: usize, n: usize) -> u64 {
     }
 }
 
+/// Scans a key whose opening quote is at `pos - 1`: the index of its closing quote, whether it
+/// holds escapes, and its fingerprint ([`key_fingerprint`] of the unescaped text). A key of
+/// fewer than eight bytes — most keys — is found and fingerprinted from a single load.
+#[inline(always)]
+pub(crate) fn scan_key(b: &[u8], pos: usize) -> Result<(usize, bool, Option<u64>), SynErr> {
+    if let Some(chunk) = b.get(pos..pos + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let m = scan::special_mask(w);
+        if m != 0 {
+            let i = (m.trailing_zeros() / 8) as usize;
+            if b.get(pos + i) == Some(&b'"') {
+                let head = if i == 0 {
+                    0
+                } else {
+                    w & (u64::MAX >> (64 - 8 * i))
+                };
+                return Ok((pos + i, false, Some(mix(i, head, 0))));
+            }
+        }
+    }
+    let (end, escaped) = scan_string(b, pos)?;
+    Ok((end, escaped, None))
+}
+
 /// Fingerprint of the raw key `b[start..end]`, which holds no escapes.
 #[inline(always)]
 pub(crate) fn key_fingerprint_raw(b: &[u8], start: usize, end: usize) -> u64 {
@@ -565,6 +591,13 @@ mod tests {
             key_fingerprint(long),
             key_fingerprint(JsonStr::new("start_time_of_day", false))
         );
+        for key in ["", "a", "id", "seven77", "eight888", "start_time"] {
+            let doc = format!("\"{key}\": 1, \"padding after the key\"");
+            let (end, esc, fp) = scan_key(doc.as_bytes(), 1).unwrap();
+            assert_eq!((end, esc), (1 + key.len(), false), "{key}");
+            let want = key_fingerprint(JsonStr::new(key, false));
+            assert_eq!(fp.unwrap_or(want), want, "{key}");
+        }
         let doc = b"{\"start_time_of_day\":1}";
         assert_eq!(
             key_fingerprint_raw(doc, 2, 19),

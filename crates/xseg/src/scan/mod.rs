@@ -14,7 +14,7 @@ const HI: u64 = 0x8080_8080_8080_8080;
 /// Exact for the lowest flagged byte: borrows from the subtraction only propagate upwards, so
 /// bytes above the first true hit may be flagged spuriously, which callers ignore.
 #[inline(always)]
-fn special_mask(w: u64) -> u64 {
+pub(crate) fn special_mask(w: u64) -> u64 {
     let quote = w ^ (LO * u64::from(b'"'));
     let bslash = w ^ (LO * u64::from(b'\\'));
     let has_quote = quote.wrapping_sub(LO) & !quote;
