@@ -286,86 +286,70 @@ impl<'a, 's> Engine<'a, 's> {
         start: usize,
         depth: usize,
     ) -> R<usize> {
-        #[derive(Clone, Copy)]
-        enum S {
-            Open,
-            Elem,
-            After,
-            Close,
-        }
         let (b, text) = (self.b, self.text);
         let floor = frames.len();
-        let mut pos = start;
         let mut d = depth;
-        let mut s = S::Open;
-        let mut is_object = false;
+        // Open the container at `start`; after that the loop reads one element per turn, or,
+        // with `closing` set, closes the container whose bracket is at `pos`. Plain
+        // conditional branches only: no state to dispatch on.
+        let mut is_object = b.get(start) == Some(&b'{');
+        frames.push(Frame {
+            is_object,
+            keys_start: keys.len() as u32,
+        });
+        let mut pos = json::ws(b, start + 1);
+        let mut closing = b.get(pos) == Some(if is_object { &b'}' } else { &b']' });
+        if d > self.max_depth {
+            return Err((ErrorKind::NestingTooDeep, start));
+        }
         loop {
-            match s {
-                S::Open => {
-                    if d > self.max_depth {
-                        return Err((ErrorKind::NestingTooDeep, pos));
+            if !closing {
+                let vpos = if is_object {
+                    key_in(b, text, keys, pos)?.3
+                } else {
+                    pos
+                };
+                match b.get(vpos) {
+                    Some(&c @ (b'{' | b'[')) => {
+                        d += 1;
+                        if d > self.max_depth {
+                            return Err((ErrorKind::NestingTooDeep, vpos));
+                        }
+                        is_object = c == b'{';
+                        frames.push(Frame {
+                            is_object,
+                            keys_start: keys.len() as u32,
+                        });
+                        pos = json::ws(b, vpos + 1);
+                        closing = b.get(pos) == Some(if is_object { &b'}' } else { &b']' });
+                        continue;
                     }
-                    is_object = b.get(pos) == Some(&b'{');
-                    frames.push(Frame {
-                        is_object,
-                        keys_start: keys.len() as u32,
-                    });
+                    _ => pos = self.scalar(vpos)?,
+                }
+            } else {
+                // `pos` is at the closing bracket of the innermost container
+                pos += 1;
+                if let Some(f) = frames.pop() {
+                    if f.is_object {
+                        let dup = close_in(text, keys, f.keys_start as usize);
+                        self.plain_dup(dup);
+                    }
+                }
+                if frames.len() <= floor {
+                    return Ok(pos);
+                }
+                is_object = frames.last().is_some_and(|f| f.is_object);
+                d -= 1;
+            }
+            // after a value: `,` and the next element, or the closing bracket
+            pos = json::ws(b, pos);
+            match b.get(pos) {
+                Some(b',') => {
                     pos = json::ws(b, pos + 1);
-                    let close = if is_object { b'}' } else { b']' };
-                    if b.get(pos) == Some(&close) {
-                        pos += 1;
-                        s = S::Close;
-                    } else {
-                        s = S::Elem;
-                    }
+                    closing = false;
                 }
-                S::Elem => {
-                    let vpos = if is_object {
-                        key_in(b, text, keys, pos)?.3
-                    } else {
-                        pos
-                    };
-                    match b.get(vpos) {
-                        Some(b'{' | b'[') => {
-                            pos = vpos;
-                            d += 1;
-                            s = S::Open;
-                        }
-                        _ => {
-                            pos = self.scalar(vpos)?;
-                            s = S::After;
-                        }
-                    }
-                }
-                S::After => {
-                    pos = json::ws(b, pos);
-                    let close = if is_object { b'}' } else { b']' };
-                    match b.get(pos) {
-                        Some(b',') => {
-                            pos = json::ws(b, pos + 1);
-                            s = S::Elem;
-                        }
-                        Some(&c) if c == close => {
-                            pos += 1;
-                            s = S::Close;
-                        }
-                        _ => return Err(self.eof_or(pos, ErrorKind::ExpectedCommaOrEnd)),
-                    }
-                }
-                S::Close => {
-                    if let Some(f) = frames.pop() {
-                        if f.is_object {
-                            let dup = close_in(text, keys, f.keys_start as usize);
-                            self.plain_dup(dup);
-                        }
-                    }
-                    if frames.len() <= floor {
-                        return Ok(pos);
-                    }
-                    is_object = frames.last().is_some_and(|f| f.is_object);
-                    d -= 1;
-                    s = S::After;
-                }
+                Some(&c) if c == if is_object { b'}' } else { b']' } => closing = true,
+                _ => return Err(self.eof_or(pos, ErrorKind::ExpectedCommaOrEnd)),
             }
         }
     }
@@ -482,7 +466,8 @@ impl<'a, 's> Engine<'a, 's> {
         let mut it = self.obj_begin(start, depth)?;
         st.fields.start = start as u32;
         while let Some((key, vpos)) = self.obj_key(&mut it)? {
-            it.pos = match Field::of(key) {
+            let fingerprint = self.scratch.keys.last().map_or(0, |k| k.hash);
+            it.pos = match Field::of_fingerprint(key, fingerprint) {
                 Some(f) => self.entity_field(st, f, vpos, depth + 1, top)?,
                 None => self.value(vpos, depth + 1)?,
             };

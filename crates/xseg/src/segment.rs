@@ -70,7 +70,6 @@ macro_rules! fields {
             }
 
             /// Every field.
-            #[cfg(test)]
             pub(crate) const ALL: [Field; FIELD_COUNT] = [$(Field::$name,)*];
         }
     };
@@ -135,6 +134,49 @@ impl Field {
             _ => return None,
         };
         (b == f.key()).then_some(f)
+    }
+}
+
+/// Where a key's fingerprint points in [`FIELD_SLOTS`].
+#[inline(always)]
+const fn slot(fingerprint: u64) -> usize {
+    ((fingerprint >> 25) & 63) as usize
+}
+
+/// The documented fields by the slot of their key's fingerprint: a key is looked up with one
+/// load and one comparison, without a jump table on its bytes.
+// Built at compile time: an index out of range, or two fields in one slot, fails the build.
+#[allow(clippy::indexing_slicing)]
+static FIELD_SLOTS: [Option<Field>; 64] = {
+    let mut t: [Option<Field>; 64] = [None; 64];
+    let mut i = 0;
+    while i < FIELD_COUNT {
+        let f = Field::ALL[i];
+        let s = slot(json::const_fingerprint(f.key()));
+        assert!(
+            t[s].is_none(),
+            "two documented keys share a fingerprint slot"
+        );
+        t[s] = Some(f);
+        i += 1;
+    }
+    t
+};
+
+impl Field {
+    /// The field a key names, given the key's fingerprint (`json::key_fingerprint`).
+    #[inline(always)]
+    pub(crate) fn of_fingerprint(key: JsonStr<'_>, fingerprint: u64) -> Option<Field> {
+        let f = FIELD_SLOTS.get(slot(fingerprint)).copied().flatten()?;
+        let k = f.key();
+        let same = if key.has_escapes() {
+            key.chars()
+                .map(|c| c as u32)
+                .eq(k.iter().map(|&b| u32::from(b)))
+        } else {
+            key.raw().as_bytes() == k
+        };
+        same.then_some(f)
     }
 }
 
@@ -248,6 +290,18 @@ mod tests {
             Some(Field::Name)
         );
         assert_eq!(Field::of(JsonStr::new("Name", false)), None);
+        for f in Field::ALL {
+            let k = std::str::from_utf8(f.key()).unwrap();
+            let fp = json::key_fingerprint(JsonStr::new(k, false));
+            assert_eq!(fp, json::const_fingerprint(f.key()));
+            assert_eq!(Field::of_fingerprint(JsonStr::new(k, false), fp), Some(f));
+            let upper = k.to_uppercase();
+            let fp = json::key_fingerprint(JsonStr::new(&upper, false));
+            assert_eq!(Field::of_fingerprint(JsonStr::new(&upper, false), fp), None);
+        }
+        let escaped = JsonStr::new(r"n\u0061me", true);
+        let fp = json::key_fingerprint(escaped);
+        assert_eq!(Field::of_fingerprint(escaped, fp), Some(Field::Name));
         assert_eq!(Field::of(JsonStr::new("", false)), None);
     }
 }

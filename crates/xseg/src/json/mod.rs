@@ -294,8 +294,27 @@ pub(crate) fn scan_literal(b: &[u8], pos: usize, lit: &[u8]) -> Result<usize, Sy
 /// Fingerprint of a key's unescaped bytes: length, first eight and last eight bytes. Equal keys
 /// have equal fingerprints; unequal keys rarely do (and are then compared in full).
 #[inline(always)]
-fn mix(len: usize, head: u64, tail: u64) -> u64 {
+const fn mix(len: usize, head: u64, tail: u64) -> u64 {
     (head ^ tail.rotate_left(23)).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ len as u64
+}
+
+/// [`key_fingerprint_raw`] at compile time, for the documented keys.
+pub(crate) const fn const_fingerprint(key: &[u8]) -> u64 {
+    let n = key.len();
+    let (mut head, mut tail, mut i) = (0u64, 0u64, 0usize);
+    let mut rest = key;
+    while let [first, more @ ..] = rest {
+        rest = more;
+        let byte = *first as u64;
+        if i < 8 {
+            head |= byte << (8 * i);
+        }
+        if n > 8 && i >= n - 8 {
+            tail |= byte << (8 * (i - (n - 8)));
+        }
+        i += 1;
+    }
+    mix(n, head, tail)
 }
 
 /// Little-endian load of up to eight bytes of `b` from `at`, zero-padded.
