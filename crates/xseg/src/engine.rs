@@ -868,7 +868,13 @@ impl<'a, 's> Engine<'a, 's> {
             } else if k.eq_str("x_forwarded_for") || k.eq_str("traced") {
                 self.bool_member(st, v, depth + 1)?
             } else {
-                self.value(v, depth + 1)?
+                // undocumented members are unchecked, but every `http.request.*` string has
+                // the 250-character limit (RULES.md §6, D17)
+                let val = self.value_val(v, depth + 1)?;
+                if val.is_str() && self.js(val).char_count() > limits::MAX_USER_CHARS {
+                    self.lint(st, ErrorKind::LongHttpField, v);
+                }
+                val.end as usize
             };
         }
         Ok(self.obj_end(it))

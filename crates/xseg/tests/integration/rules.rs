@@ -468,6 +468,15 @@ fn http() {
         InvalidSegment,
         "/http/request/url",
     );
+    // every http.request string, documented or not (D17)
+    warn(
+        &seg(&format!(r#","http":{{"request":{{"referer":"{long}"}}}}"#)),
+        InvalidSegment,
+        "/http/request/referer",
+    );
+    ok(&seg(
+        r#","http":{"request":{"referer":7,"headers":{"a":"b"}}}"#,
+    ));
 }
 
 #[test]
