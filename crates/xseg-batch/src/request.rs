@@ -102,6 +102,80 @@ impl fmt::Display for InvalidRequest {
 
 impl std::error::Error for InvalidRequest {}
 
+/// Whether the core finds `body` one well-formed JSON text (any size, the default depth).
+fn well_formed(body: &[u8]) -> bool {
+    let opts = xseg::Options::default().max_document_bytes(usize::MAX);
+    let mut v = xseg::Validator::new(opts);
+    let out = v.validate(body);
+    out.code() != Some(xseg::ErrorCode::ParseError)
+}
+
+/// Whether a number outside the strings of `body` has an exponent or more than 19 digits.
+/// Strings are skipped with `memchr`, so this costs little on a request, which is mostly
+/// strings.
+fn has_risky_numbers(body: &[u8]) -> bool {
+    let mut i = 0;
+    let mut digits = 0usize;
+    while let Some(&c) = body.get(i) {
+        match c {
+            b'"' => {
+                digits = 0;
+                // to the closing quote, stepping over escapes
+                let mut j = i + 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', body.get(j..).unwrap_or(&[])) {
+                        Some(k) if body.get(j + k) == Some(&b'\\') => j += k + 2,
+                        Some(k) => {
+                            j += k;
+                            break;
+                        }
+                        None => return false,
+                    }
+                }
+                i = j + 1;
+                continue;
+            }
+            b'0'..=b'9' => {
+                digits += 1;
+                if digits > 19 {
+                    return true;
+                }
+            }
+            b'e' | b'E' if digits > 0 => return true,
+            b'.' | b'-' | b'+' => {}
+            _ => digits = 0,
+        }
+        i += 1;
+    }
+    false
+}
+
+/// Overwrites every number outside strings with `0` and blanks, in place; `body` is
+/// well-formed JSON.
+fn blank_numbers(body: &mut [u8]) {
+    let (mut in_string, mut escaped, mut in_number) = (false, false, false);
+    for c in body.iter_mut() {
+        if in_string {
+            match (*c, escaped) {
+                (_, true) => escaped = false,
+                (b'\\', false) => escaped = true,
+                (b'"', false) => in_string = false,
+                _ => {}
+            }
+        } else if matches!(*c, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') && !in_number {
+            in_number = !matches!(*c, b'e' | b'E'); // `e` outside a number is part of `true`/`false`
+            if in_number {
+                *c = b'0';
+            }
+        } else if in_number && matches!(*c, b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9') {
+            *c = b' ';
+        } else {
+            in_number = false;
+            in_string = *c == b'"';
+        }
+    }
+}
+
 /// A parsed PutTraceSegments request: the documents, borrowed from the request buffer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request<'a> {
@@ -130,6 +204,13 @@ impl<'a> Request<'a> {
     /// [`InvalidRequest`] when a check of the module documentation fails.
     pub fn parse(body: &'a mut [u8], max_documents: usize) -> Result<Self, InvalidRequest> {
         use InvalidRequestReason as R;
+        // simd-json refuses numbers it cannot represent (`1e400`, integers above u64::MAX),
+        // which are valid JSON (RULES.md §3). Numbers outside strings that it might refuse are
+        // overwritten with `0` and blanks before it reads the body, once the core has found
+        // the body well-formed: no string, so no document, changes.
+        if has_risky_numbers(body) && well_formed(body) {
+            blank_numbers(body);
+        }
         let tape = simd_json::to_tape(body).map_err(|e| {
             InvalidRequest::new(
                 R::Malformed,
@@ -302,6 +383,31 @@ mod tests {
                     .collect()
             })
             .map_err(|e| (e.reason(), e.message().to_owned()))
+    }
+
+    #[test]
+    fn numbers_simd_json_cannot_hold_do_not_spoil_the_request() {
+        let body = r#"{"Other":[1e400, -12345678901234567890123, true, false, 2.5e-3],"TraceSegmentDocuments":["{\"n\":1e400,\"t\":true}"]}"#;
+        assert_eq!(
+            parse(body, 50),
+            Ok(vec![r#"{"n":1e400,"t":true}"#.to_owned()])
+        );
+        let mut b = br#"[1e400,"1e400",true,-2.5E+3,{"k":null}]"#.to_vec();
+        blank_numbers(&mut b);
+        assert_eq!(b, br#"[0    ,"1e400",true,0      ,{"k":null}]"#.to_vec());
+        assert!(has_risky_numbers(br#"{"a":1e5}"#));
+        assert!(has_risky_numbers(br#"{"a":123456789012345678901}"#));
+        assert!(!has_risky_numbers(
+            br#"{"a":1234567890123456789,"b":"1e400","c":true}"#
+        ));
+        assert!(!has_risky_numbers(br#"{"a":"\"1e5"}"#));
+        // a body that really is malformed is still refused
+        assert_eq!(
+            parse(r#"{"TraceSegmentDocuments":[1e400"#, 50)
+                .unwrap_err()
+                .0,
+            InvalidRequestReason::Malformed
+        );
     }
 
     #[test]
