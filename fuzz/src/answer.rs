@@ -219,28 +219,6 @@ pub fn known_divergence(doc: &[u8]) -> Option<&'static str> {
     long_undocumented(&tree).then_some("undocumented http.request string over 250 chars")
 }
 
-/// Known divergences of the batch crate's request reader from RULES.md §8, each a reported
-/// bug with an ignored test in `crates/xseg-reference/tests`; skipped like
-/// [`known_divergence`].
-pub fn known_request_divergence(body: &[u8]) -> Option<&'static str> {
-    // A number outside the f64 range (`1e400`) is valid JSON (RULES.md §3), but the request
-    // reader rejects the whole body as malformed.
-    fn out_of_range(v: &Json) -> bool {
-        match v {
-            Json::Number(n) => n.parse::<f64>().is_ok_and(f64::is_infinite),
-            Json::Array(items) => items.iter().any(out_of_range),
-            Json::Object(members) => members.iter().any(|(_, v)| out_of_range(v)),
-            _ => false,
-        }
-    }
-    let depth = xseg_reference::json::nesting_depth(body);
-    if depth > 100 {
-        return None;
-    }
-    let tree = xseg_reference::json::parse(body, depth).ok()?;
-    out_of_range(&tree).then_some("number outside the f64 range in a request")
-}
-
 /// Checks that engine and model agree on `doc` under `opts`.
 pub fn assert_agree(doc: &[u8], opts: &Options) {
     let (e, m) = (engine(doc, opts), model(doc, opts));
