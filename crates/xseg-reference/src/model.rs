@@ -50,7 +50,8 @@ pub(crate) fn check_document(doc: &[u8], opts: &Options) -> Outcome {
         Some(Json::String(s)) => Some(s.clone()),
         _ => None,
     };
-    // D19: a standalone subsegment has the top-level `type` exactly `subsegment`.
+    // D19: a standalone subsegment has the top-level `type` exactly `subsegment` (its first
+    // copy decides the message form when the key repeats, as for `Id`).
     let standalone = matches!(first(top, "type"), Some(Json::String(s)) if s == "subsegment");
     let top_form = if standalone {
         Form::Subsegment
@@ -454,6 +455,7 @@ fn field(ctx: &Ctx<'_, '_>, key: &str, v: &Json, p: &str, out: &mut Vec<Finding>
             }
         }
         "sql" => match v {
+            // members are optional fields too: `null` is absent (D16)
             Json::Object(members) => {
                 for (k, m) in members {
                     string_member(m, &push_token(p, k), out);
