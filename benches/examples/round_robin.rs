@@ -4,7 +4,9 @@
 //! the same background load, so ratios hold up better than between criterion benchmarks run
 //! one after another.
 //!
-//! `XSEG_CORPUS=corpus/out/frames.bin cargo run --profile bench -p xseg-benches --example round_robin -- [ROUNDS]`
+//! `XSEG_CORPUS=corpus/out/frames.bin cargo run --profile bench -p xseg-benches --example round_robin -- [ROUNDS] [batch]`
+//!
+//! With `batch`, only the batch at 1 and 2 threads is timed (a few seconds).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -87,12 +89,20 @@ fn main() {
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(9);
+    let batch_only = std::env::args().nth(2).as_deref() == Some("batch");
     let corpus = Corpus::load().unwrap_or_else(|e| panic!("cannot load the corpus: {e}"));
     let mut measurements = Vec::new();
     for bucket in Bucket::ALL {
+        if batch_only && bucket != Bucket::All {
+            continue;
+        }
         let docs = corpus.bucket(bucket);
         let bytes: usize = docs.iter().map(|d| d.len()).sum();
-        let mut ps = single_passes();
+        let mut ps = if batch_only {
+            Vec::new()
+        } else {
+            single_passes()
+        };
         let mut times = time_round_robin(&mut ps, &docs, rounds);
         if bucket == Bucket::All {
             // the pool's threads spin for a while after a batch, so batches get rounds of their own
