@@ -855,22 +855,20 @@ impl<'a, 's> Engine<'a, 's> {
         }
         let mut it = self.obj_begin(pos, depth)?;
         while let Some((k, v)) = self.obj_key(&mut it)? {
-            it.pos = if k.eq_str("method")
-                || k.eq_str("url")
-                || k.eq_str("user_agent")
-                || k.eq_str("client_ip")
-            {
-                let val = self.string_member(st, v, depth + 1)?;
-                if val.is_str() && self.js(val).char_count() > limits::MAX_USER_CHARS {
-                    self.lint(st, ErrorKind::LongHttpField, v);
-                }
-                val.end as usize
-            } else if k.eq_str("x_forwarded_for") || k.eq_str("traced") {
+            it.pos = if k.eq_str("x_forwarded_for") || k.eq_str("traced") {
                 self.bool_member(st, v, depth + 1)?
             } else {
-                // undocumented members are unchecked, but every `http.request.*` string has
-                // the 250-character limit (RULES.md §6, D17)
-                let val = self.value_val(v, depth + 1)?;
+                let documented = k.eq_str("method")
+                    || k.eq_str("url")
+                    || k.eq_str("user_agent")
+                    || k.eq_str("client_ip");
+                let val = if documented {
+                    self.string_member(st, v, depth + 1)?
+                } else {
+                    self.value_val(v, depth + 1)?
+                };
+                // every `http.request.*` string has the 250-character limit, documented or
+                // not (RULES.md §6, D17); undocumented members are otherwise unchecked
                 if val.is_str() && self.js(val).char_count() > limits::MAX_USER_CHARS {
                     self.lint(st, ErrorKind::LongHttpField, v);
                 }
