@@ -3,7 +3,6 @@
 
 use std::fmt::Write as _;
 
-use xseg_reference::json::Json;
 use xseg_reference::{Options, Profile, Verdict};
 
 /// Warnings the engine keeps per document; beyond that only counts are compared.
@@ -144,9 +143,6 @@ pub fn from_expect(e: &xseg_reference::fault::Expect) -> Answer {
 
 /// Checks that engine and model both give the answer a catalogue case expects.
 pub fn assert_case(case: &xseg_reference::fault::Case) {
-    if known_divergence(&case.doc).is_some() {
-        return;
-    }
     for profile in [Profile::Service, Profile::Strict] {
         let opts = case.options(profile);
         let want = from_expect(case.expect(profile));
@@ -180,45 +176,6 @@ pub fn literal(doc: &[u8]) -> String {
     s
 }
 
-/// Known engine divergences from the rules, each a reported core bug with an ignored test in
-/// `crates/xseg-reference/tests`. The differential targets skip inputs that show one, so
-/// that a campaign finds new problems instead of this one again. Empty once they are fixed.
-pub fn known_divergence(doc: &[u8]) -> Option<&'static str> {
-    // RULES.md §6 / D17: every `http.request.*` string over 250 code points warns; the engine
-    // only measures `method`, `url`, `user_agent` and `client_ip`.
-    let tree = xseg_reference::json::parse(doc, 128).ok()?;
-    fn long_undocumented(entity: &Json) -> bool {
-        let documented = ["method", "url", "user_agent", "client_ip"];
-        let in_request = entity
-            .as_object()
-            .into_iter()
-            .flatten()
-            .filter(|(k, _)| k == "http")
-            .filter_map(|(_, http)| http.as_object())
-            .flatten()
-            .filter(|(k, _)| k == "request")
-            .filter_map(|(_, r)| r.as_object())
-            .flatten()
-            .any(|(k, v)| {
-                !documented.contains(&k.as_str())
-                    && matches!(v, Json::String(s) if s.chars().count() > 250)
-            });
-        in_request
-            || entity
-                .as_object()
-                .into_iter()
-                .flatten()
-                .filter(|(k, _)| k == "subsegments")
-                .filter_map(|(_, v)| match v {
-                    Json::Array(items) => Some(items),
-                    _ => None,
-                })
-                .flatten()
-                .any(long_undocumented)
-    }
-    long_undocumented(&tree).then_some("undocumented http.request string over 250 chars")
-}
-
 /// Checks that engine and model agree on `doc` under `opts`.
 pub fn assert_agree(doc: &[u8], opts: &Options) {
     let (e, m) = (engine(doc, opts), model(doc, opts));
@@ -232,16 +189,6 @@ pub fn assert_agree(doc: &[u8], opts: &Options) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn divergence_filter() {
-        let long = "h".repeat(251);
-        let doc = format!(r#"{{"subsegments":[{{"http":{{"request":{{"host":"{long}"}}}}}}]}}"#);
-        assert!(known_divergence(doc.as_bytes()).is_some());
-        let doc = format!(r#"{{"http":{{"request":{{"url":"{long}"}}}}}}"#);
-        assert!(known_divergence(doc.as_bytes()).is_none());
-        assert!(known_divergence(b"{").is_none());
-    }
 
     #[test]
     fn literals_paste() {

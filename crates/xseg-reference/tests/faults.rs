@@ -115,29 +115,16 @@ fn bases() -> Vec<Json> {
     vec![full_segment(), standalone(), minimal()]
 }
 
-/// Faults where the engine disagrees with the rules, each pinned by an ignored test below.
-const ENGINE_DIVERGES: &[&str] = &["undocumented http.request string 251 chars"];
-
-fn diverges(case: &Case) -> bool {
-    ENGINE_DIVERGES
-        .iter()
-        .any(|name| case.name.starts_with(&format!("{name} at ")))
-}
-
 /// Checks one case with both implementations; returns the mismatches.
 fn check(case: &Case) -> Vec<String> {
-    check_with(case, !diverges(case))
-}
-
-fn check_with(case: &Case, with_engine: bool) -> Vec<String> {
     let mut bad = Vec::new();
     for profile in PROFILES {
         let opts: Options = case.options(profile);
         let want = expected(case.expect(profile));
-        let mut answers = vec![("model", model(&case.doc, &opts))];
-        if with_engine {
-            answers.push(("engine", engine(&case.doc, &opts)));
-        }
+        let answers = [
+            ("model", model(&case.doc, &opts)),
+            ("engine", engine(&case.doc, &opts)),
+        ];
         for (who, got) in answers {
             if got != want {
                 bad.push(format!(
@@ -242,7 +229,7 @@ fn run_fault(name: &str) -> Vec<String> {
     for base in bases() {
         for target in fault::entities(&base) {
             if let Some(case) = fault::apply(&base, &target, f, Style::PLAIN) {
-                bad.extend(check_with(&case, true));
+                bad.extend(check(&case));
             }
         }
     }

@@ -167,24 +167,3 @@ pub fn show(doc: &[u8]) -> String {
         text.into_owned()
     }
 }
-
-/// Whether `doc` shows an engine divergence pinned by an ignored test: an `http.request`
-/// string other than the four documented ones, over 250 code points (`tests/faults.rs`).
-pub fn engine_diverges_on(doc: &[u8]) -> bool {
-    use xseg_reference::json::Json;
-    fn walk(v: &Json, in_request: bool) -> bool {
-        match v {
-            Json::Object(m) => m.iter().any(|(k, v)| {
-                let undocumented =
-                    !matches!(k.as_str(), "method" | "url" | "user_agent" | "client_ip");
-                (in_request
-                    && undocumented
-                    && matches!(v, Json::String(s) if s.chars().count() > 250))
-                    || walk(v, k == "request")
-            }),
-            Json::Array(items) => items.iter().any(|v| walk(v, false)),
-            _ => false,
-        }
-    }
-    xseg_reference::json::parse(doc, 128).is_ok_and(|t| walk(&t, false))
-}
