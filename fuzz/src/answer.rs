@@ -35,6 +35,21 @@ pub enum Answer {
     },
 }
 
+impl Answer {
+    /// The `ErrorCode` of a rejection.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Answer::Rejected { code, .. } => Some(code),
+            Answer::Accepted { .. } => None,
+        }
+    }
+
+    /// Whether the document was accepted.
+    pub fn is_accepted(&self) -> bool {
+        matches!(self, Answer::Accepted { .. })
+    }
+}
+
 fn accepted(kind: String, mut warnings: Vec<(String, String)>, count: usize) -> Answer {
     warnings.sort();
     if count > KEPT {
