@@ -69,9 +69,9 @@ pub fn engine_options(opts: &Options) -> xseg::Options {
         Profile::Strict => xseg::Profile::Strict,
     };
     xseg::Options::new(profile)
-        .max_depth(opts.max_depth)
-        .max_document_bytes(opts.max_document_bytes)
-        .time_window(opts.time_window.map(|w| xseg::TimeWindow {
+        .with_max_depth(opts.max_depth)
+        .with_max_document_bytes(opts.max_document_bytes)
+        .with_time_window(opts.time_window.map(|w| xseg::TimeWindow {
             now: w.now,
             max_age: w.max_age,
             max_future_skew: w.max_future_skew,

@@ -104,7 +104,7 @@ impl std::error::Error for InvalidRequest {}
 
 /// Whether the core finds `body` one well-formed JSON text (any size, the default depth).
 fn well_formed(body: &[u8]) -> bool {
-    let opts = xseg::Options::default().max_document_bytes(usize::MAX);
+    let opts = xseg::Options::default().with_max_document_bytes(usize::MAX);
     let mut v = xseg::Validator::new(opts);
     let out = v.validate(body);
     out.code() != Some(xseg::ErrorCode::ParseError)

@@ -248,7 +248,7 @@ impl Lines {
         if let Some(e) = self.oversize {
             return Some(e);
         }
-        let mut v = Validator::new(batch.options().max_document_bytes(self.limit));
+        let mut v = Validator::new(batch.options().with_max_document_bytes(self.limit));
         let head = line.get(..=self.limit)?;
         let error = v.validate(head).rejection()?.error();
         self.oversize = Some(error);
@@ -394,7 +394,7 @@ impl Batch {
     {
         let mut lines = Lines {
             config: *config,
-            limit: self.options().get_max_document_bytes().min(MAX_LINE_BYTES),
+            limit: self.options().max_document_bytes().min(MAX_LINE_BYTES),
             oversize: None,
             headers: Validator::new(*self.options()),
             stats: StreamStats::default(),
@@ -546,7 +546,7 @@ mod tests {
     /// The stream rules applied the obvious way: split the whole input, validate each line
     /// alone.
     fn reference(options: Options, input: &[u8]) -> Vec<Owned> {
-        let limit = options.get_max_document_bytes();
+        let limit = options.max_document_bytes();
         let mut v = Validator::new(options);
         let mut out = Vec::new();
         let mut offset = 0u64;
@@ -618,7 +618,7 @@ mod tests {
     #[test]
     fn chunk_boundaries_change_nothing() {
         let limit = 300;
-        let opts = Options::new(Profile::Service).max_document_bytes(limit);
+        let opts = Options::new(Profile::Service).with_max_document_bytes(limit);
         for input in [mixed(limit), {
             let mut m = mixed(limit);
             m.push(b'\n');
@@ -654,7 +654,7 @@ mod tests {
     #[test]
     fn what_the_mixed_stream_holds() {
         let limit = 300;
-        let opts = Options::new(Profile::Service).max_document_bytes(limit);
+        let opts = Options::new(Profile::Service).with_max_document_bytes(limit);
         let input = mixed(limit);
         let mut batch = Batch::sequential(opts);
         let (items, stats) = run(&mut batch, &input, StreamConfig::new().chunk_bytes(64));

@@ -74,7 +74,7 @@ pub struct ValidationArgs {
 impl ValidationArgs {
     /// The core's options.
     pub fn options(&self) -> Options {
-        Options::new(self.profile.into()).max_document_bytes(self.max_document_bytes)
+        Options::new(self.profile.into()).with_max_document_bytes(self.max_document_bytes)
     }
 }
 

@@ -59,7 +59,7 @@ use std::borrow::Cow;
 pub use error::{Category, Entity, Error, ErrorCode, ErrorKind, Location};
 pub use frame::{is_daemon_header, split_datagram, Frame, FrameError, FrameErrorKind};
 pub use json::{DecodedChars, JsonStr};
-pub use profile::{Options, Profile, TimeWindow};
+pub use profile::{Options, ParseProfileError, Profile, TimeWindow};
 pub use segment::{Segment, Subsegments, TraceId};
 pub use warning::{Warning, Warnings};
 
@@ -311,7 +311,7 @@ impl Validator {
         self.warnings.clear();
         let seg = Entity::Segment;
         // 1. size
-        if doc.len() > self.opts.get_max_document_bytes() {
+        if doc.len() > self.opts.max_document_bytes() {
             return Err(Self::reject(ErrorKind::DocumentTooLarge, base, None, seg));
         }
         // T1S: OTLP transit form
@@ -340,9 +340,9 @@ impl Validator {
         let mut engine = Engine::new(
             text,
             base,
-            self.opts.get_max_depth(),
+            self.opts.max_depth(),
             self.opts.profile(),
-            self.opts.get_time_window(),
+            self.opts.time_window(),
             &mut self.scratch,
             &mut self.warnings,
         );

@@ -1,5 +1,8 @@
 //! Rule profiles and options.
 
+use core::fmt;
+use core::str::FromStr;
+
 use crate::limits;
 
 /// Which rule set applies.
@@ -14,20 +17,52 @@ pub enum Profile {
 }
 
 impl Profile {
-    /// Parses `service` or `strict`.
-    pub fn from_name(name: &str) -> Option<Profile> {
-        match name {
-            "service" => Some(Profile::Service),
-            "strict" => Some(Profile::Strict),
-            _ => None,
-        }
-    }
-
-    /// The profile's name.
+    /// The profile's name: `service` or `strict`.
     pub const fn name(self) -> &'static str {
         match self {
             Profile::Service => "service",
             Profile::Strict => "strict",
+        }
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A profile name other than `service` or `strict`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseProfileError(String);
+
+impl fmt::Display for ParseProfileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown profile `{}` (expected `service` or `strict`)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for ParseProfileError {}
+
+impl FromStr for Profile {
+    type Err = ParseProfileError;
+
+    /// Parses `service` or `strict`.
+    ///
+    /// ```
+    /// use xseg::Profile;
+    /// assert_eq!("strict".parse::<Profile>(), Ok(Profile::Strict));
+    /// assert!("lenient".parse::<Profile>().is_err());
+    /// ```
+    fn from_str(name: &str) -> Result<Profile, ParseProfileError> {
+        match name {
+            "service" => Ok(Profile::Service),
+            "strict" => Ok(Profile::Strict),
+            _ => Err(ParseProfileError(name.to_owned())),
         }
     }
 }
@@ -49,9 +84,12 @@ pub struct TimeWindow {
 ///
 /// ```
 /// use xseg::{Options, Profile};
-/// let opts = Options::new(Profile::Strict).max_depth(64).max_document_bytes(32 * 1024);
+/// let opts = Options::new(Profile::Strict)
+///     .with_max_depth(64)
+///     .with_max_document_bytes(32 * 1024);
 /// assert_eq!(opts.profile(), Profile::Strict);
-/// assert_eq!(opts.get_max_depth(), 64);
+/// assert_eq!(opts.max_depth(), 64);
+/// assert_eq!(opts.max_document_bytes(), 32 * 1024);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Options {
@@ -79,19 +117,30 @@ impl Options {
     }
 
     /// Sets the profile.
-    pub const fn profile_set(mut self, profile: Profile) -> Self {
+    pub const fn with_profile(mut self, profile: Profile) -> Self {
         self.profile = profile;
         self
     }
 
-    /// Sets the document size limit in bytes (`usize::MAX` turns it off).
-    pub const fn max_document_bytes(mut self, bytes: usize) -> Self {
-        self.max_document_bytes = bytes;
+    /// Sets the document size limit in bytes, clamped to [`limits::MAX_OFFSET`] so that every
+    /// offset in a document fits the 32-bit offsets of [`Error`](crate::Error) (`usize::MAX`
+    /// therefore means "as large as offsets allow").
+    ///
+    /// ```
+    /// let opts = xseg::Options::default().with_max_document_bytes(usize::MAX);
+    /// assert_eq!(opts.max_document_bytes(), xseg::limits::MAX_OFFSET);
+    /// ```
+    pub const fn with_max_document_bytes(mut self, bytes: usize) -> Self {
+        self.max_document_bytes = if bytes > limits::MAX_OFFSET {
+            limits::MAX_OFFSET
+        } else {
+            bytes
+        };
         self
     }
 
     /// Sets the nesting limit, clamped to `1..=MAX_DEPTH_CEILING`.
-    pub const fn max_depth(mut self, depth: usize) -> Self {
+    pub const fn with_max_depth(mut self, depth: usize) -> Self {
         self.max_depth = if depth == 0 {
             1
         } else if depth > limits::MAX_DEPTH_CEILING {
@@ -102,8 +151,8 @@ impl Options {
         self
     }
 
-    /// Turns on the trace-id time window.
-    pub const fn time_window(mut self, window: Option<TimeWindow>) -> Self {
+    /// Turns on (or, with `None`, off) the trace-id time window.
+    pub const fn with_time_window(mut self, window: Option<TimeWindow>) -> Self {
         self.time_window = window;
         self
     }
@@ -113,18 +162,48 @@ impl Options {
         self.profile
     }
 
-    /// The document size limit in bytes.
-    pub const fn get_max_document_bytes(&self) -> usize {
+    /// The document size limit in bytes (at most [`limits::MAX_OFFSET`]).
+    pub const fn max_document_bytes(&self) -> usize {
         self.max_document_bytes
     }
 
     /// The nesting limit.
-    pub const fn get_max_depth(&self) -> usize {
+    pub const fn max_depth(&self) -> usize {
         self.max_depth
     }
 
     /// The trace-id time window, if any.
-    pub const fn get_time_window(&self) -> Option<TimeWindow> {
+    pub const fn time_window(&self) -> Option<TimeWindow> {
         self.time_window
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_names_round_trip() {
+        for p in [Profile::Service, Profile::Strict] {
+            assert_eq!(p.name().parse::<Profile>(), Ok(p));
+            assert_eq!(p.to_string(), p.name());
+        }
+        let err = "Strict".parse::<Profile>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown profile `Strict` (expected `service` or `strict`)"
+        );
+    }
+
+    #[test]
+    fn limits_are_clamped() {
+        let o = Options::default()
+            .with_max_document_bytes(usize::MAX)
+            .with_max_depth(0);
+        assert_eq!(o.max_document_bytes(), limits::MAX_OFFSET);
+        assert_eq!(o.max_depth(), 1);
+        let o = o.with_max_depth(usize::MAX).with_max_document_bytes(10);
+        assert_eq!(o.max_depth(), limits::MAX_DEPTH_CEILING);
+        assert_eq!(o.max_document_bytes(), 10);
     }
 }

@@ -212,7 +212,7 @@ fn trace_id() {
 fn trace_id_time_window() {
     let doc = seg("");
     let window = |now| {
-        Options::new(Profile::Service).time_window(Some(xseg::TimeWindow {
+        Options::new(Profile::Service).with_time_window(Some(xseg::TimeWindow {
             now,
             max_age: 30 * 86_400,
             max_future_skew: 300,
@@ -845,7 +845,7 @@ fn nesting_depth() {
         (ParseError, xseg::ErrorKind::NestingTooDeep)
     );
     // a megabyte of `[` gets a verdict without using the stack
-    let mut v = Validator::new(Options::default().max_document_bytes(usize::MAX));
+    let mut v = Validator::new(Options::default().with_max_document_bytes(usize::MAX));
     let deep = vec![b'['; 1 << 20];
     let e = v.validate(&deep).rejection().unwrap().error();
     assert_eq!(
@@ -854,8 +854,8 @@ fn nesting_depth() {
     );
     // the same through entities: subsegments nested to the configured ceiling
     let opts = Options::default()
-        .max_document_bytes(usize::MAX)
-        .max_depth(xseg::limits::MAX_DEPTH_CEILING);
+        .with_max_document_bytes(usize::MAX)
+        .with_max_depth(xseg::limits::MAX_DEPTH_CEILING);
     let child =
         r#"{"name":"c","id":"0000000000000001","start_time":1,"end_time":2,"subsegments":["#;
     let levels = xseg::limits::MAX_DEPTH_CEILING / 2 - 1;
