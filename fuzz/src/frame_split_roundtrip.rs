@@ -30,7 +30,7 @@ fn check_datagram(d: &[u8]) {
             let rejoined = [e.header, b"\n", e.body].concat();
             assert_eq!(rejoined, d, "split then rejoin is lossless");
         }
-        (Err(e), Err(m)) => assert_eq!(e.code(), m.as_str(), "{}", lit()),
+        (Err(e), Err(m)) => assert_eq!(e.code().as_str(), m.as_str(), "{}", lit()),
         (e, m) => panic!("split: engine {e:?}, model {m:?}: {}", lit()),
     }
     let first_line = d.split(|&c| c == b'\n').next().unwrap_or_default();
@@ -44,7 +44,7 @@ fn check_datagram(d: &[u8]) {
         let opts = Options::new(profile);
         let mut v = xseg::Validator::new(engine_options(&opts));
         match (v.validate_datagram(d), &model_split) {
-            (DatagramOutcome::Frame(e), Err(m)) => assert_eq!(e.code(), m.as_str()),
+            (DatagramOutcome::Frame(e), Err(m)) => assert_eq!(e.code().as_str(), m.as_str()),
             (DatagramOutcome::Document { frame, outcome }, Ok(m)) => {
                 assert_eq!(frame.body, m.body);
                 let got = from_engine(&v, d, frame.body_offset, &outcome);

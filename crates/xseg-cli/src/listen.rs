@@ -57,7 +57,7 @@ fn code_index(name: &str) -> Option<usize> {
 /// such a datagram (the daemon drops it), so `MissingBody` and `InvalidHeader` have messages
 /// of xseg's own; an oversized datagram gets the service's `InvalidSegment` message.
 pub fn frame_message(error: &FrameError) -> &'static str {
-    match error.code() {
+    match error.code().as_str() {
         "MissingBody" => "Invalid datagram. ErrorCode: MissingBody",
         "InvalidHeader" => "Invalid datagram. ErrorCode: InvalidHeader",
         _ => ErrorCode::InvalidSegment.message(Entity::Segment),
@@ -218,7 +218,7 @@ impl Inspector {
         let seq = self.tally.received;
         match self.validator.validate_datagram(datagram) {
             DatagramOutcome::Frame(error) => {
-                self.tally.reject(error.code());
+                self.tally.reject(error.code().as_str());
                 if self.style.quiet {
                     return Ok(());
                 }
@@ -227,7 +227,7 @@ impl Inspector {
                     file: self.file(),
                     line: None,
                     id: None,
-                    code: error.code(),
+                    code: error.code().as_str(),
                     message: frame_message(&error),
                     pointer: "",
                     offset: error.offset() as u64,

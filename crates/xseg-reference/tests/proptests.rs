@@ -629,7 +629,7 @@ proptest! {
                     prop_assert_eq!(got, model(m.body, &opts));
                 }
             }
-            (Err(e), Err(m)) => prop_assert_eq!(e.code(), m.as_str()),
+            (Err(e), Err(m)) => prop_assert_eq!(e.code().as_str(), m.as_str()),
             (e, m) => prop_assert!(false, "engine {:?}, model {:?}: {}", e, m, show(&d)),
         }
     }

@@ -32,13 +32,41 @@ pub enum FrameErrorKind {
     BadVersion,
 }
 
+/// The code a rejected datagram is reported with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FrameErrorCode {
+    /// No body: no `\n`, or nothing after it.
+    MissingBody,
+    /// The header is not a valid daemon header.
+    InvalidHeader,
+    /// The datagram is too large; the service's own `InvalidSegment`.
+    InvalidSegment,
+}
+
+impl FrameErrorCode {
+    /// The code as reported, e.g. `"MissingBody"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FrameErrorCode::MissingBody => "MissingBody",
+            FrameErrorCode::InvalidHeader => "InvalidHeader",
+            FrameErrorCode::InvalidSegment => "InvalidSegment",
+        }
+    }
+}
+
+impl fmt::Display for FrameErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl FrameErrorKind {
     /// The code reported for this kind: `MissingBody`, `InvalidHeader` or `InvalidSegment`.
-    pub const fn code(self) -> &'static str {
+    pub const fn code(self) -> FrameErrorCode {
         match self {
-            FrameErrorKind::DatagramTooLarge => "InvalidSegment",
-            FrameErrorKind::NoNewline | FrameErrorKind::EmptyBody => "MissingBody",
-            _ => "InvalidHeader",
+            FrameErrorKind::DatagramTooLarge => FrameErrorCode::InvalidSegment,
+            FrameErrorKind::NoNewline | FrameErrorKind::EmptyBody => FrameErrorCode::MissingBody,
+            _ => FrameErrorCode::InvalidHeader,
         }
     }
 
@@ -79,7 +107,7 @@ impl FrameError {
     }
 
     /// `MissingBody`, `InvalidHeader` or `InvalidSegment`.
-    pub const fn code(&self) -> &'static str {
+    pub const fn code(&self) -> FrameErrorCode {
         self.kind.code()
     }
 
@@ -122,7 +150,7 @@ impl Frame<'_> {
 /// assert_eq!(f.body, b"{}");
 /// assert_eq!(f.body_offset, 30);
 /// let e = xseg::split_datagram(b"{\"format\":\"json\",\"version\":2}\n{}").unwrap_err();
-/// assert_eq!(e.code(), "InvalidHeader");
+/// assert_eq!(e.code(), xseg::FrameErrorCode::InvalidHeader);
 /// ```
 pub fn split_datagram(datagram: &[u8]) -> Result<Frame<'_>, FrameError> {
     let mut scratch = Scratch::default();
@@ -246,7 +274,7 @@ mod tests {
     fn code(d: &[u8]) -> Result<usize, (&'static str, FrameErrorKind)> {
         split_datagram(d)
             .map(|f| f.body_offset)
-            .map_err(|e| (e.code(), e.kind()))
+            .map_err(|e| (e.code().as_str(), e.kind()))
     }
 
     #[test]

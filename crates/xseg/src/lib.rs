@@ -57,7 +57,9 @@ mod warning;
 use std::borrow::Cow;
 
 pub use error::{Category, Entity, Error, ErrorCode, ErrorKind, Location};
-pub use frame::{is_daemon_header, split_datagram, Frame, FrameError, FrameErrorKind};
+pub use frame::{
+    is_daemon_header, split_datagram, Frame, FrameError, FrameErrorCode, FrameErrorKind,
+};
 pub use json::{DecodedChars, JsonStr};
 pub use profile::{Options, ParseProfileError, Profile, TimeWindow};
 pub use segment::{Segment, Subsegments, TraceId};
@@ -117,6 +119,19 @@ impl core::fmt::Display for Rejection<'_> {
     }
 }
 
+/// A rejection with no `Id`, e.g. for a document that was never read (too large).
+impl From<Error> for Rejection<'_> {
+    fn from(error: Error) -> Self {
+        Rejection { error, id: None }
+    }
+}
+
+impl std::error::Error for Rejection<'_> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
 /// The verdict on one document. Warnings are in [`Validator::warnings`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome<'a> {
@@ -143,6 +158,11 @@ impl<'a> Outcome<'a> {
     /// The `ErrorCode` of a rejection.
     pub fn code(&self) -> Option<ErrorCode> {
         self.rejection().map(Rejection::code)
+    }
+
+    /// The diagnostic of a rejection: precise kind and byte offset.
+    pub fn error(&self) -> Option<Error> {
+        self.rejection().map(Rejection::error)
     }
 
     /// The `Id` of a rejection.

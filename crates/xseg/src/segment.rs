@@ -350,7 +350,7 @@ impl<'a> Segment<'a> {
     }
 
     /// `type` (`"subsegment"` for a standalone subsegment).
-    pub fn kind(&self) -> Option<JsonStr<'a>> {
+    pub fn entity_type(&self) -> Option<JsonStr<'a>> {
         self.string(Field::Type)
     }
 
