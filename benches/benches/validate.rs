@@ -65,7 +65,7 @@ fn batch(c: &mut Criterion, corpus: &Corpus) {
             .unwrap_or_else(|e| panic!("{e}"));
         let mut out = Vec::with_capacity(docs.len());
         b.validate_into(&docs, &mut out);
-        let accepted = out.iter().filter(|r| r.is_accepted()).count();
+        let accepted = out.iter().filter(|r| r.outcome().is_accepted()).count();
         eprintln!(
             "batch, {jobs} job(s): accepted {accepted} of {}",
             docs.len()

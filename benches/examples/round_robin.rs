@@ -44,7 +44,7 @@ fn batch_passes<'d>() -> Vec<(String, Pass<'d>)> {
             format!("xseg-batch/threads={jobs}"),
             Box::new(move |docs| {
                 b.validate_into(docs, &mut results);
-                results.iter().filter(|r| r.is_accepted()).count()
+                results.iter().filter(|r| r.outcome().is_accepted()).count()
             }),
         ));
     }

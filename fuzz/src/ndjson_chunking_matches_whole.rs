@@ -25,9 +25,9 @@ fn item(it: &StreamItem<'_>) -> Item {
         it.line(),
         it.offset(),
         it.document().to_vec(),
-        r.code().map(|c| c.as_str().to_string()),
-        r.message().map(str::to_string),
-        r.id().map(|c| c.into_owned()),
+        r.outcome().code().map(|c| c.as_str().to_string()),
+        r.outcome().rejection().map(|r| r.message().to_string()),
+        r.outcome().id().map(|c| c.into_owned()),
         r.warnings(),
     )
 }

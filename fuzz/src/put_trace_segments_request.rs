@@ -16,10 +16,14 @@ use crate::answer::literal;
 /// The batch crate's verdict on one document, reduced to code, message, `Id` and warnings.
 fn checked(c: &Checked<'_>) -> (Option<String>, Option<String>, Option<String>, usize) {
     (
-        c.code().map(|c| c.as_str().to_string()),
-        c.message().map(str::to_string),
-        c.id().map(|c| c.into_owned()),
-        if c.is_accepted() { c.warnings() } else { 0 },
+        c.outcome().code().map(|c| c.as_str().to_string()),
+        c.outcome().rejection().map(|r| r.message().to_string()),
+        c.outcome().id().map(|c| c.into_owned()),
+        if c.outcome().is_accepted() {
+            c.warnings()
+        } else {
+            0
+        },
     )
 }
 
@@ -74,7 +78,7 @@ fn check_body(body: &[u8], max_documents: usize) -> Option<Vec<Vec<u8>>> {
     let rejected = response
         .results()
         .iter()
-        .filter(|r| !r.is_accepted())
+        .filter(|r| !r.outcome().is_accepted())
         .count();
     assert_eq!(response.unprocessed().count(), rejected);
     Some(docs)

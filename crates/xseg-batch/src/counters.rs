@@ -48,7 +48,7 @@ impl Counters {
         self.documents += 1;
         self.bytes += bytes as u64;
         self.warnings += result.warnings() as u64;
-        match result.code() {
+        match result.outcome().code() {
             None => self.accepted += 1,
             Some(code) => {
                 self.rejected += 1;

@@ -16,10 +16,10 @@
 //!     b"not json",
 //! ];
 //! let results = batch.validate(&docs);
-//! assert!(results[0].is_accepted());
-//! assert_eq!(results[1].code(), Some(ErrorCode::MissingTraceId));
-//! assert_eq!(results[1].id().as_deref(), Some("70de5b6f19ff9a0a"));
-//! assert_eq!(results[2].code(), Some(ErrorCode::ParseError));
+//! assert!(results[0].outcome().is_accepted());
+//! assert_eq!(results[1].outcome().code(), Some(ErrorCode::MissingTraceId));
+//! assert_eq!(results[1].outcome().id().as_deref(), Some("70de5b6f19ff9a0a"));
+//! assert_eq!(results[2].outcome().code(), Some(ErrorCode::ParseError));
 //!
 //! let mut counters = Counters::default();
 //! for (doc, result) in docs.iter().zip(&results) {
@@ -54,11 +54,10 @@ mod counters;
 pub mod request;
 pub mod stream;
 
-use std::borrow::Cow;
 use std::fmt;
 
 use rayon::prelude::*;
-use xseg::{DocumentKind, Error, ErrorCode, JsonStr, Options, Outcome, Validator, Warnings};
+use xseg::{Error, Options, Outcome, Rejection, Validator, Warnings};
 
 pub use counters::Counters;
 pub use request::{
@@ -69,92 +68,38 @@ pub use stream::{StreamConfig, StreamError, StreamItem, StreamStats};
 /// Documents handed to one rayon job at least; below this a split costs more than it saves.
 const MIN_JOB_DOCUMENTS: usize = 8;
 
-/// The verdict on one document: accepted, or rejected with the service's answer and the
-/// diagnostic, plus how many warnings the document had.
+/// The record of one document: the core's [`Outcome`] (accepted, or rejected with the
+/// service's answer and the diagnostic) plus how many warnings the document had.
 ///
 /// `Copy` and small (a few words): the `Id` stays borrowed from the document and is decoded
-/// only when asked.
+/// only when asked. Everything about the verdict is read from [`outcome`](Checked::outcome).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Checked<'a> {
-    verdict: Verdict<'a>,
+    outcome: Outcome<'a>,
     warnings: usize,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Verdict<'a> {
-    Accepted(DocumentKind),
-    Rejected(Error, Option<JsonStr<'a>>),
 }
 
 impl<'a> Checked<'a> {
     /// The record of one validation: its outcome and the validator's warnings for it.
     pub fn new(outcome: &Outcome<'a>, warnings: &Warnings) -> Self {
-        let verdict = match outcome {
-            Outcome::Accepted(kind) => Verdict::Accepted(*kind),
-            Outcome::Rejected(r) => Verdict::Rejected(r.error(), r.id_raw()),
-        };
         Checked {
-            verdict,
+            outcome: *outcome,
             warnings: warnings.total(),
         }
     }
 
     /// A rejection without an `Id` (used for stream lines too long to keep).
-    pub(crate) const fn rejected_without_id(error: Error) -> Self {
+    pub(crate) fn rejected_without_id(error: Error) -> Self {
         Checked {
-            verdict: Verdict::Rejected(error, None),
+            outcome: Outcome::Rejected(Rejection::from(error)),
             warnings: 0,
         }
     }
 
-    /// Whether the service would accept the document.
-    pub const fn is_accepted(&self) -> bool {
-        matches!(self.verdict, Verdict::Accepted(_))
-    }
-
-    /// What an accepted document is; `None` for a rejection.
-    pub const fn kind(&self) -> Option<DocumentKind> {
-        match self.verdict {
-            Verdict::Accepted(kind) => Some(kind),
-            Verdict::Rejected(..) => None,
-        }
-    }
-
-    /// The diagnostic of a rejection: precise kind and byte offset in the document.
-    pub const fn error(&self) -> Option<Error> {
-        match self.verdict {
-            Verdict::Rejected(e, _) => Some(e),
-            Verdict::Accepted(_) => None,
-        }
-    }
-
-    /// The `ErrorCode` of a rejection.
-    pub const fn code(&self) -> Option<ErrorCode> {
-        match self.verdict {
-            Verdict::Rejected(e, _) => Some(e.code()),
-            Verdict::Accepted(_) => None,
-        }
-    }
-
-    /// The `Message` of a rejection, byte-exact.
-    pub const fn message(&self) -> Option<&'static str> {
-        match self.verdict {
-            Verdict::Rejected(e, _) => Some(e.message()),
-            Verdict::Accepted(_) => None,
-        }
-    }
-
-    /// The `Id` of a rejection (the top-level `id` when it is a JSON string), unescaped.
-    pub fn id(&self) -> Option<Cow<'a, str>> {
-        self.id_raw().map(|s| s.decode())
-    }
-
-    /// The `Id` of a rejection as it appears in the document, escapes undecoded.
-    pub const fn id_raw(&self) -> Option<JsonStr<'a>> {
-        match self.verdict {
-            Verdict::Rejected(_, id) => id,
-            Verdict::Accepted(_) => None,
-        }
+    /// The verdict: accepted (and as what), or the rejection with its `ErrorCode`, `Message`,
+    /// `Id` and diagnostic.
+    pub const fn outcome(&self) -> Outcome<'a> {
+        self.outcome
     }
 
     /// How many warnings the document had (all of them, not only the ones the core keeps).
@@ -164,13 +109,13 @@ impl<'a> Checked<'a> {
 
     /// The entry for `UnprocessedTraceSegments`, `None` when the document was accepted.
     pub fn unprocessed(&self) -> Option<UnprocessedTraceSegment<'a>> {
-        match self.verdict {
-            Verdict::Rejected(e, id) => Some(UnprocessedTraceSegment {
-                id: id.map(|s| s.decode()),
-                error_code: e.code(),
-                message: e.message(),
+        match self.outcome {
+            Outcome::Rejected(r) => Some(UnprocessedTraceSegment {
+                id: r.id(),
+                error_code: r.code(),
+                message: r.message(),
             }),
-            Verdict::Accepted(_) => None,
+            Outcome::Accepted(_) => None,
         }
     }
 }
@@ -361,7 +306,7 @@ impl Batch {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use xseg::Profile;
+    use xseg::{DocumentKind, ErrorCode, Profile};
 
     const GOOD: &[u8] = br#"{"name":"web","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1.5,"end_time":2}"#;
 
@@ -371,22 +316,18 @@ mod tests {
         let doc = br#"{"id":"70de5b6f19ff9a0\u0061"}"#;
         let outcome = v.validate(doc);
         let c = Checked::new(&outcome, v.warnings());
-        assert!(!c.is_accepted());
-        assert_eq!(c.code(), Some(ErrorCode::MissingName));
-        assert_eq!(c.message(), Some("Invalid segment. ErrorCode: MissingName"));
-        assert_eq!(c.id().as_deref(), Some("70de5b6f19ff9a0a"));
-        assert_eq!(c.id_raw().map(|s| s.raw()), Some("70de5b6f19ff9a0\\u0061"));
-        assert_eq!(c.error(), outcome.rejection().map(|r| r.error()));
-        assert_eq!(c.kind(), None);
+        assert_eq!(c.outcome(), outcome);
+        assert!(!c.outcome().is_accepted());
+        assert_eq!(c.outcome().code(), Some(ErrorCode::MissingName));
+        assert_eq!(c.outcome().id().as_deref(), Some("70de5b6f19ff9a0a"));
         let e = c.unprocessed().unwrap();
         assert_eq!(e.id.as_deref(), Some("70de5b6f19ff9a0a"));
         assert_eq!(e.error_code, ErrorCode::MissingName);
+        assert_eq!(e.message, "Invalid segment. ErrorCode: MissingName");
 
         let ok = v.validate(GOOD);
         let c = Checked::new(&ok, v.warnings());
-        assert!(c.is_accepted());
-        assert_eq!(c.kind(), Some(DocumentKind::Segment));
-        assert_eq!((c.code(), c.message(), c.error()), (None, None, None));
+        assert_eq!(c.outcome(), Outcome::Accepted(DocumentKind::Segment));
         assert!(c.unprocessed().is_none());
     }
 
@@ -395,11 +336,11 @@ mod tests {
         let doc = br#"{"name":"web","id":"70DE5B6F19FF9A0A","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1.5,"end_time":2}"#;
         let mut batch = Batch::sequential(Options::new(Profile::Service));
         let r = batch.validate(&[doc]);
-        assert!(r[0].is_accepted());
+        assert!(r[0].outcome().is_accepted());
         assert_eq!(r[0].warnings(), 1);
         let mut strict = Batch::sequential(Options::new(Profile::Strict));
         assert_eq!(
-            strict.validate(&[doc])[0].code(),
+            strict.validate(&[doc])[0].outcome().code(),
             Some(ErrorCode::InvalidId)
         );
     }
@@ -450,7 +391,7 @@ mod tests {
         assert_eq!(out.len(), 2);
         batch.validate_into(&[GOOD], &mut out);
         assert_eq!(out.len(), 1);
-        assert!(out[0].is_accepted());
+        assert!(out[0].outcome().is_accepted());
         assert_eq!(out.capacity(), cap);
     }
 }

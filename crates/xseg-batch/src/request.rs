@@ -541,7 +541,7 @@ mod tests {
         let mut batch = Batch::sequential(Options::default());
         let resp = batch.put_trace_segments(&mut buf, 50).unwrap();
         assert_eq!(resp.results().len(), 4);
-        assert!(resp.results()[0].is_accepted());
+        assert!(resp.results()[0].outcome().is_accepted());
         assert_eq!(
             resp.to_json(),
             concat!(

@@ -138,7 +138,10 @@ impl<'a> StreamItem<'a> {
 
     /// The byte offset of the rejection's problem in the stream.
     pub fn error_offset(&self) -> Option<u64> {
-        self.result.error().map(|e| self.offset + e.offset() as u64)
+        self.result
+            .outcome()
+            .error()
+            .map(|e| self.offset + e.offset() as u64)
     }
 }
 
@@ -369,7 +372,7 @@ impl Batch {
     /// let mut seen = Vec::new();
     /// let stats = batch
     ///     .check_stream(&input[..], &StreamConfig::new(), |item| {
-    ///         seen.push((item.line(), item.offset(), item.result().code()));
+    ///         seen.push((item.line(), item.offset(), item.result().outcome().code()));
     ///         Ok::<(), ()>(())
     ///     })
     ///     .unwrap();
@@ -525,8 +528,8 @@ mod tests {
             offset: item.offset(),
             len: item.len(),
             document: item.document().to_vec(),
-            error: item.result().error(),
-            id: item.result().id().map(|s| s.into_owned()),
+            error: item.result().outcome().error(),
+            id: item.result().outcome().id().map(|s| s.into_owned()),
             warnings: item.result().warnings(),
             kept: item.warnings().iter().copied().collect(),
         }
@@ -571,8 +574,8 @@ mod tests {
                 offset: at,
                 len: line.len() as u64,
                 document: if oversized { Vec::new() } else { line.to_vec() },
-                error: checked.error(),
-                id: checked.id().map(|s| s.into_owned()),
+                error: checked.outcome().error(),
+                id: checked.outcome().id().map(|s| s.into_owned()),
                 warnings: checked.warnings(),
                 kept: v.warnings().iter().copied().collect(),
             });

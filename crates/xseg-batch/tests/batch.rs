@@ -72,18 +72,22 @@ fn edge_cases_hold_in_a_batch() {
             let want = &case[profile.name()];
             let what = format!("{} ({})", case["case"], profile.name());
             assert_eq!(
-                got.is_accepted(),
+                got.outcome().is_accepted(),
                 want["accepted"].as_bool().unwrap(),
                 "{what}"
             );
-            if !got.is_accepted() {
+            if !got.outcome().is_accepted() {
                 assert_eq!(
-                    got.code().map(|c| c.as_str()),
+                    got.outcome().code().map(|c| c.as_str()),
                     want["ErrorCode"].as_str(),
                     "{what}"
                 );
-                assert_eq!(got.message(), want["Message"].as_str(), "{what}");
-                assert_eq!(got.id().as_deref(), want["Id"].as_str(), "{what}");
+                assert_eq!(
+                    got.outcome().rejection().map(|r| r.message()),
+                    want["Message"].as_str(),
+                    "{what}"
+                );
+                assert_eq!(got.outcome().id().as_deref(), want["Id"].as_str(), "{what}");
             }
         }
     }
@@ -97,8 +101,8 @@ fn batch_equals_sequential_in_order() {
         let opts = Options::new(profile);
         let want = alone(opts, &refs);
         let want_checked: Vec<Checked<'_>> = want.iter().map(|(c, _)| *c).collect();
-        assert!(want_checked.iter().any(Checked::is_accepted));
-        assert!(want_checked.iter().any(|c| !c.is_accepted()));
+        assert!(want_checked.iter().any(|c| c.outcome().is_accepted()));
+        assert!(want_checked.iter().any(|c| !c.outcome().is_accepted()));
         assert!(want_checked.iter().any(|c| c.warnings() > 0));
         for jobs in [1, 2] {
             let mut batch = Batch::with_jobs(opts, jobs).unwrap();
@@ -140,8 +144,8 @@ fn requests_answer_like_each_document_alone() {
             let resp = batch.put_trace_segments(&mut buf, 0).unwrap();
             assert_eq!(resp.results().len(), docs.len());
             for (got, (want, _)) in resp.results().iter().zip(&want) {
-                assert_eq!(got.error(), want.error());
-                assert_eq!(got.id(), want.id());
+                assert_eq!(got.outcome().error(), want.outcome().error());
+                assert_eq!(got.outcome().id(), want.outcome().id());
                 assert_eq!(got.warnings(), want.warnings());
             }
             let json: Value = serde_json::from_str(&resp.to_json()).unwrap();
@@ -186,8 +190,8 @@ fn streams_answer_like_each_line_alone() {
                             got.push((
                                 item.line(),
                                 item.document().to_vec(),
-                                item.result().error(),
-                                item.result().id().map(|s| s.into_owned()),
+                                item.result().outcome().error(),
+                                item.result().outcome().id().map(|s| s.into_owned()),
                                 item.warnings().iter().copied().collect::<Vec<_>>(),
                             ));
                             Ok::<(), ()>(())
@@ -205,8 +209,8 @@ fn streams_answer_like_each_line_alone() {
                         assert_eq!(doc.as_slice(), refs[i], "{what}");
                         assert_eq!(warnings, w, "{what}");
                     }
-                    assert_eq!(*error, c.error(), "{what}");
-                    assert_eq!(id.as_deref(), c.id().as_deref(), "{what}");
+                    assert_eq!(*error, c.outcome().error(), "{what}");
+                    assert_eq!(id.as_deref(), c.outcome().id().as_deref(), "{what}");
                 }
                 // every document line is an even line number, after its header
                 assert!(got.iter().all(|g| g.0 % 2 == 0));

@@ -37,9 +37,9 @@ pub fn write_item(
         return Ok(());
     }
     let result = item.result();
-    if let Some(error) = result.error() {
+    if let Some(error) = result.outcome().error() {
         let location = error.locate(item.document(), 0);
-        let id = result.id();
+        let id = result.outcome().id();
         let rejected = Rejected {
             file: label,
             line: Some(item.line()),
