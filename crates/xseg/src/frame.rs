@@ -3,12 +3,19 @@
 use core::fmt;
 use core::ops::Range;
 
-use crate::engine::{Engine, Scratch};
-use crate::json::{self, JsonStr};
+use crate::json::keys::min_opt;
+use crate::json::{self, Reader, RepeatSink, Scratch};
 use crate::limits;
-use crate::profile::Profile;
-use crate::segment::VKind;
-use crate::warning::Warnings;
+
+/// Where the header check keeps the first repeated key.
+#[derive(Default)]
+struct FirstRepeat(Option<u32>);
+
+impl RepeatSink for FirstRepeat {
+    fn repeated_key(&mut self, at: u32) {
+        self.0 = min_opt(self.0, Some(at));
+    }
+}
 
 /// Why a datagram was rejected before its document was read.
 #[non_exhaustive]
@@ -208,18 +215,9 @@ pub(crate) fn check_header_with(header: &[u8], scratch: &mut Scratch) -> Result<
     if header.starts_with(b"\xEF\xBB\xBF") {
         return Err(syntax(0));
     }
-    let mut warnings = Warnings::default();
-    let mut engine = Engine::new(
-        text,
-        0,
-        limits::MAX_DEPTH,
-        Profile::Strict,
-        None,
-        scratch,
-        &mut warnings,
-    );
-    let start = engine.run_plain().map_err(|(_, at)| syntax(at))?;
-    if let Some(at) = engine.dup_anywhere {
+    let mut reader = Reader::new(text, limits::MAX_DEPTH, scratch, FirstRepeat::default());
+    let start = reader.document().map_err(|(_, at)| syntax(at))?;
+    if let Some(at) = reader.sink.0 {
         return Err(FrameError::new(
             FrameErrorKind::HeaderRepeatedKey,
             at as usize,
@@ -230,21 +228,14 @@ pub(crate) fn check_header_with(header: &[u8], scratch: &mut Scratch) -> Result<
     }
     let (mut format_ok, mut version_ok) = (false, false);
     for (k, v) in json::Members::new(header, start) {
-        let key = JsonStr::new(text.get(k.start..k.end).unwrap_or(""), k.escaped);
-        let raw = text.get(v.start as usize..v.end as usize).unwrap_or("");
+        let key = k.str_in(text);
+        let raw = v.raw_in(text);
         // D24: the keys are matched exactly, byte for byte (an escaped spelling is another key)
         if key.raw() == "format" {
-            format_ok = match v.kind {
-                VKind::Str | VKind::StrEsc => {
-                    let s = JsonStr::new(
-                        raw.get(1..raw.len().saturating_sub(1)).unwrap_or(""),
-                        v.kind == VKind::StrEsc,
-                    );
-                    s.decode_small::<4>()
-                        .is_some_and(|b| b.eq_ignore_ascii_case(b"json"))
-                }
-                _ => false,
-            };
+            format_ok = v.is_str()
+                && v.str_in(text)
+                    .decode_small::<4>()
+                    .is_some_and(|b| b.eq_ignore_ascii_case(b"json"));
             if !format_ok {
                 return Err(FrameError::new(FrameErrorKind::BadFormat, v.start as usize));
             }

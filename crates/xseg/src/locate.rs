@@ -2,8 +2,7 @@
 //! input only when asked.
 
 use crate::error::Location;
-use crate::json::{self, JsonStr};
-use crate::segment::VKind;
+use crate::json::{self, JsonStr, ValueKind};
 
 /// Line and column (1-based, column in bytes) of `offset` in `input`, and, when `pointer` is
 /// set, the RFC 6901 pointer of the value starting at `offset` inside the document that starts
@@ -57,17 +56,16 @@ pub(crate) fn find_pointer(doc: &[u8], target: usize) -> Option<String> {
         // holds it.
         let mut found = None;
         match v.kind {
-            VKind::Obj => {
+            ValueKind::Obj => {
                 for (k, m) in json::Members::new(doc, pos) {
                     if (m.start as usize) <= target && target < m.end as usize {
-                        let key = JsonStr::new(text.get(k.start..k.end)?, k.escaped);
-                        push_token(&mut out, key);
+                        push_token(&mut out, k.str_in(text));
                         found = Some(m.start as usize);
                         break;
                     }
                 }
             }
-            VKind::Arr => {
+            ValueKind::Arr => {
                 for (i, e) in json::Elements::new(doc, pos).enumerate() {
                     if (e.start as usize) <= target && target < e.end as usize {
                         out.push('/');

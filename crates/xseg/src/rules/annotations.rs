@@ -1,7 +1,53 @@
-//! Annotation keys: `[A-Za-z0-9_.]{1,500}` after unescaping.
+//! `annotations`: keys `[A-Za-z0-9_.]{1,500}` after unescaping, scalar values, at most 50 per
+//! document. The service drops what breaks these rules, so each finding is a warning.
 
-use crate::json::JsonStr;
-use crate::limits::MAX_ANNOTATION_KEY_CHARS;
+use super::entity::EntityState;
+use super::members::expect_object;
+use super::{times, Checker, R};
+use crate::error::ErrorKind;
+use crate::json::{JsonStr, ValueKind};
+use crate::limits::{self, MAX_ANNOTATION_KEY_CHARS};
+
+/// `annotations`: an object of annotation key/value pairs.
+pub(crate) fn annotations(
+    c: &mut Checker<'_, '_>,
+    st: &mut EntityState,
+    pos: usize,
+    depth: usize,
+) -> R<usize> {
+    if let Some(end) = expect_object(c, st, pos, depth)? {
+        return Ok(end);
+    }
+    let mut it = c.r.obj_begin(pos, depth)?;
+    while let Some((k, v)) = c.r.obj_key(&mut it)? {
+        c.annotations += 1;
+        if c.annotations == limits::MAX_ANNOTATIONS + 1 {
+            c.lint(st, ErrorKind::TooManyAnnotations, v);
+        }
+        if !key_ok(k) {
+            c.lint(st, ErrorKind::InvalidAnnotationKey, v);
+        }
+        let val = c.r.value_span(v, depth + 1)?;
+        match val.kind {
+            ValueKind::Str | ValueKind::StrEsc => {
+                if val.str_in(c.text()).char_count() > limits::MAX_ANNOTATION_VALUE_CHARS {
+                    c.lint(st, ErrorKind::LongAnnotationValue, v);
+                }
+            }
+            ValueKind::Num => {
+                if !times::to_f64(val.raw_in(c.text())).is_some_and(f64::is_finite) {
+                    c.lint(st, ErrorKind::InvalidAnnotationValue, v);
+                }
+            }
+            ValueKind::True | ValueKind::False => {}
+            ValueKind::Null | ValueKind::Obj | ValueKind::Arr => {
+                c.lint(st, ErrorKind::InvalidAnnotationValue, v);
+            }
+        }
+        it.pos = val.end as usize;
+    }
+    Ok(c.r.obj_end(it))
+}
 
 /// Whether an annotation key is one the service keeps.
 pub(crate) fn key_ok(s: JsonStr<'_>) -> bool {

@@ -1,5 +1,9 @@
 //! 16-hex-digit ids: `id`, `parent_id`, exception ids, `cause` strings, `precursor_ids`.
 
+use super::entity::EntityState;
+use super::members::expect_array;
+use super::{Checker, R};
+use crate::error::ErrorKind;
 use crate::json::JsonStr;
 
 /// What a well-formed id looks like beyond its shape.
@@ -90,6 +94,30 @@ pub(crate) fn hex16(s: JsonStr<'_>) -> Option<HexId> {
     } else {
         hex_digits(s.raw().as_bytes(), 16)
     }
+}
+
+/// `precursor_ids`: an array (or `null`) of strings; one that is not 16 hex digits is a
+/// warning.
+pub(crate) fn precursor_ids(
+    c: &mut Checker<'_, '_>,
+    st: &mut EntityState,
+    pos: usize,
+    depth: usize,
+) -> R<usize> {
+    if let Some(end) = expect_array(c, st, pos, depth)? {
+        return Ok(end);
+    }
+    let mut it = c.r.arr_begin(pos, depth)?;
+    while let Some(e) = c.r.arr_next(&mut it)? {
+        let v = c.r.value_span(e, depth + 1)?;
+        if !v.is_str() {
+            st.h(ErrorKind::ExpectedString, e);
+        } else if hex16(v.str_in(c.text())).is_none() {
+            c.lint(st, ErrorKind::InvalidPrecursorId, e);
+        }
+        it.pos = v.end as usize;
+    }
+    Ok(it.pos)
 }
 
 #[cfg(test)]

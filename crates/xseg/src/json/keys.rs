@@ -1,0 +1,274 @@
+//! Object keys: finding them, fingerprinting them, and detecting a key repeated in one object.
+//!
+//! Every key of an open object is kept in [`Scratch::keys`](super::Scratch) as a [`KeyEntry`]: a
+//! fingerprint of the unescaped key (length, first and last eight bytes, mixed) plus its span.
+//! When the object closes, [`close_in`] sends only possible repeats (a 64-bit filter over the
+//! fingerprints) to a comparison of the keys themselves, and forgets the object's keys.
+
+use super::lex::{eof_or, scan_string, ws};
+use super::{JsonStr, SynErr};
+use crate::error::ErrorKind;
+use crate::scan;
+
+/// One object key, for repeated-key detection.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct KeyEntry {
+    /// The key's fingerprint ([`key_fingerprint`]).
+    pub hash: u64,
+    key_start: u32,
+    key_end: u32,
+    value_start: u32,
+    escaped: bool,
+}
+
+#[inline(always)]
+pub(crate) fn min_opt(a: Option<u32>, b: Option<u32>) -> Option<u32> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// Fingerprint of a key's unescaped bytes: length, first eight and last eight bytes. Equal keys
+/// have equal fingerprints; unequal keys rarely do (and are then compared in full).
+#[inline(always)]
+const fn mix(len: usize, head: u64, tail: u64) -> u64 {
+    (head ^ tail.rotate_left(23)).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ len as u64
+}
+
+/// [`key_fingerprint_raw`] at compile time, for the documented keys.
+pub(crate) const fn const_fingerprint(key: &[u8]) -> u64 {
+    let n = key.len();
+    let (mut head, mut tail, mut i) = (0u64, 0u64, 0usize);
+    let mut rest = key;
+    while let [first, more @ ..] = rest {
+        rest = more;
+        let byte = *first as u64;
+        if i < 8 {
+            head |= byte << (8 * i);
+        }
+        if n > 8 && i >= n - 8 {
+            tail |= byte << (8 * (i - (n - 8)));
+        }
+        i += 1;
+    }
+    mix(n, head, tail)
+}
+
+/// Little-endian load of up to eight bytes of `b` from `at`, zero-padded.
+#[inline(always)]
+fn load_le(b: &[u8], at: usize, n: usize) -> u64 {
+    match b.get(at..at + 8) {
+        Some(w) => {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(w);
+            let v = u64::from_le_bytes(word);
+            if n >= 8 {
+                v
+            } else {
+                v & ((1u64 << (8 * n)) - 1)
+            }
+        }
+        None => {
+            let mut word = [0u8; 8];
+            for (i, slot) in word.iter_mut().enumerate().take(n.min(8)) {
+                *slot = b.get(at + i).copied().unwrap_or(0);
+            }
+            u64::from_le_bytes(word)
+        }
+    }
+}
+
+/// Scans a key whose opening quote is at `pos - 1`: the index of its closing quote, whether it
+/// holds escapes, and its fingerprint ([`key_fingerprint`] of the unescaped text). A key of
+/// fewer than eight bytes — most keys — is found and fingerprinted from a single load.
+#[inline(always)]
+pub(crate) fn scan_key(b: &[u8], pos: usize) -> Result<(usize, bool, Option<u64>), SynErr> {
+    if let Some(chunk) = b.get(pos..pos + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let m = scan::special_mask(w);
+        if m != 0 {
+            let i = (m.trailing_zeros() / 8) as usize;
+            if b.get(pos + i) == Some(&b'"') {
+                let head = if i == 0 {
+                    0
+                } else {
+                    w & (u64::MAX >> (64 - 8 * i))
+                };
+                return Ok((pos + i, false, Some(mix(i, head, 0))));
+            }
+        }
+    }
+    let (end, escaped) = scan_string(b, pos)?;
+    Ok((end, escaped, None))
+}
+
+/// Fingerprint of the raw key `b[start..end]`, which holds no escapes.
+#[inline(always)]
+pub(crate) fn key_fingerprint_raw(b: &[u8], start: usize, end: usize) -> u64 {
+    let len = end.saturating_sub(start);
+    let head = load_le(b, start, len);
+    let tail = if len > 8 { load_le(b, end - 8, 8) } else { 0 };
+    mix(len, head, tail)
+}
+
+/// Fingerprint of the unescaped text of `s`; equal to [`key_fingerprint_raw`] of that text.
+pub(crate) fn key_fingerprint(s: JsonStr<'_>) -> u64 {
+    if !s.has_escapes() {
+        let b = s.raw().as_bytes();
+        return key_fingerprint_raw(b, 0, b.len());
+    }
+    let (mut len, mut head, mut tail) = (0usize, 0u64, 0u64);
+    let mut buf = [0u8; 4];
+    for c in s.chars() {
+        for &byte in c.encode_utf8(&mut buf).as_bytes() {
+            if len < 8 {
+                head |= u64::from(byte) << (8 * len);
+            }
+            tail = (tail >> 8) | (u64::from(byte) << 56);
+            len += 1;
+        }
+    }
+    mix(len, head, if len > 8 { tail } else { 0 })
+}
+
+/// Reads `"key" :` at `pos` of `b` and records the key in `keys`.
+#[inline(always)]
+pub(crate) fn key_in(
+    b: &[u8],
+    text: &str,
+    keys: &mut Vec<KeyEntry>,
+    pos: usize,
+) -> Result<(usize, usize, bool, usize), SynErr> {
+    if b.get(pos) != Some(&b'"') {
+        return Err(eof_or(b, pos, ErrorKind::KeyMustBeString));
+    }
+    let (end, escaped, fingerprint) = scan_key(b, pos + 1)?;
+    let mut p = ws(b, end + 1);
+    if b.get(p) != Some(&b':') {
+        return Err(eof_or(b, p, ErrorKind::ExpectedColon));
+    }
+    p = ws(b, p + 1);
+    let hash = match fingerprint {
+        Some(h) => h,
+        None if escaped => {
+            key_fingerprint(JsonStr::new(text.get(pos + 1..end).unwrap_or(""), true))
+        }
+        None => key_fingerprint_raw(b, pos + 1, end),
+    };
+    keys.push(KeyEntry {
+        hash,
+        key_start: (pos + 1) as u32,
+        key_end: end as u32,
+        value_start: p as u32,
+        escaped,
+    });
+    Ok((pos + 1, end, escaped, p))
+}
+
+fn key_str<'t>(text: &'t str, e: &KeyEntry) -> JsonStr<'t> {
+    JsonStr::new(
+        text.get(e.key_start as usize..e.key_end as usize)
+            .unwrap_or(""),
+        e.escaped,
+    )
+}
+
+fn keys_equal(text: &str, a: &KeyEntry, b: &KeyEntry) -> bool {
+    let (x, y) = (key_str(text, a), key_str(text, b));
+    if !a.escaped && !b.escaped {
+        x.raw() == y.raw()
+    } else {
+        x.chars().eq(y.chars())
+    }
+}
+
+/// Forgets the keys from `keys_start` on (an object that closed); returns the offset of the
+/// value of the earliest second occurrence of a repeated key among them (D7).
+#[inline]
+pub(crate) fn close_in(text: &str, keys: &mut Vec<KeyEntry>, keys_start: usize) -> Option<u32> {
+    let best = match keys.get_mut(keys_start..) {
+        Some(ks) if ks.len() > 16 => repeat_sorted(text, ks),
+        Some(ks) if ks.len() > 1 => repeat_small(text, ks),
+        _ => None,
+    };
+    keys.truncate(keys_start);
+    best
+}
+
+/// Keys are in document order, so the first repeat found is the earliest. A 64-bit filter on
+/// the fingerprints' top bits sends only possible repeats to the pairwise comparison.
+#[inline]
+fn repeat_small(text: &str, ks: &[KeyEntry]) -> Option<u32> {
+    let mut seen = 0u64;
+    for (j, kj) in ks.iter().enumerate() {
+        let bit = 1u64 << (kj.hash >> 58);
+        if seen & bit != 0 {
+            for ki in ks.get(..j)? {
+                if ki.hash == kj.hash && keys_equal(text, ki, kj) {
+                    return Some(kj.value_start);
+                }
+            }
+        }
+        seen |= bit;
+    }
+    None
+}
+
+/// Sorted by fingerprint, for objects with many keys.
+#[cold]
+fn repeat_sorted(text: &str, ks: &mut [KeyEntry]) -> Option<u32> {
+    let mut best: Option<u32> = None;
+    ks.sort_unstable_by_key(|e| (e.hash, e.value_start));
+    for (j, kj) in ks.iter().enumerate() {
+        let before = ks.get(..j).unwrap_or(&[]);
+        for ki in before.iter().rev().take_while(|ki| ki.hash == kj.hash) {
+            if keys_equal(text, ki, kj) {
+                best = min_opt(best, Some(kj.value_start));
+                break;
+            }
+        }
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_escapes_and_surrogate_pairs() {
+        let s = JsonStr::new(r"a\u0062\n\ud83d\ude00\/", true);
+        assert_eq!(s.decode(), "ab\n😀/");
+        assert_eq!(s.char_count(), 5);
+        assert!(s.eq_str("ab\n😀/"));
+        assert_eq!(
+            key_fingerprint(s),
+            key_fingerprint(JsonStr::new("ab\n😀/", false))
+        );
+        let long = JsonStr::new(r"start_\u0074ime_of_day", true);
+        assert_eq!(
+            key_fingerprint(long),
+            key_fingerprint(JsonStr::new("start_time_of_day", false))
+        );
+        for key in ["", "a", "id", "seven77", "eight888", "start_time"] {
+            let doc = format!("\"{key}\": 1, \"padding after the key\"");
+            let (end, esc, fp) = scan_key(doc.as_bytes(), 1).unwrap();
+            assert_eq!((end, esc), (1 + key.len(), false), "{key}");
+            let want = key_fingerprint(JsonStr::new(key, false));
+            assert_eq!(fp.unwrap_or(want), want, "{key}");
+        }
+        let doc = b"{\"start_time_of_day\":1}";
+        assert_eq!(
+            key_fingerprint_raw(doc, 2, 19),
+            key_fingerprint(JsonStr::new("start_time_of_day", false))
+        );
+        assert_ne!(
+            key_fingerprint(JsonStr::new("ab", false)),
+            key_fingerprint(JsonStr::new("ba", false))
+        );
+    }
+}

@@ -1,0 +1,277 @@
+//! [`Validator`]: the pipeline that takes one document from bytes to verdict (RULES.md §3).
+//!
+//! Size, then the `T1S` form, then UTF-8 and one pass of grammar, depth, keys and entity
+//! fields (`rules::Checker` over a `json::Reader`), then the entity
+//! checks a–h; the first failing stage decides (D2).
+
+use crate::error::{Entity, Error, ErrorKind};
+use crate::frame;
+use crate::json::{JsonStr, Scratch};
+use crate::outcome::{DatagramOutcome, Document, DocumentKind, Outcome, Rejection};
+use crate::profile::Options;
+use crate::rules::fields::{Field, Fields};
+use crate::rules::{Checker, Top};
+use crate::scan;
+use crate::segment::Segment;
+use crate::warning::Warnings;
+
+/// A reusable validator: the options plus scratch buffers kept between documents.
+///
+/// ```
+/// let mut v = xseg::Validator::default();
+/// for doc in [&b"{}"[..], b"[]", b"nope"] {
+///     assert!(!v.validate(doc).is_accepted());
+/// }
+/// ```
+#[derive(Debug)]
+pub struct Validator {
+    opts: Options,
+    scratch: Scratch,
+    warnings: Warnings,
+}
+
+impl Default for Validator {
+    fn default() -> Self {
+        Validator::new(Options::default())
+    }
+}
+
+impl Validator {
+    /// A validator with the given options.
+    pub fn new(opts: Options) -> Self {
+        Validator {
+            opts,
+            scratch: Scratch::with_capacity(),
+            warnings: Warnings::default(),
+        }
+    }
+
+    /// The options.
+    pub const fn options(&self) -> &Options {
+        &self.opts
+    }
+
+    /// The warnings of the last document validated (sorted by offset).
+    pub const fn warnings(&self) -> &Warnings {
+        &self.warnings
+    }
+
+    /// Validates one document; offsets are relative to `doc`.
+    pub fn validate<'a>(&mut self, doc: &'a [u8]) -> Outcome<'a> {
+        self.validate_at(doc, 0)
+    }
+
+    /// Validates one document that sits at offset `base` of a larger buffer (a request or a
+    /// datagram): every offset reported is `base` + the offset in `doc`.
+    pub fn validate_at<'a>(&mut self, doc: &'a [u8], base: usize) -> Outcome<'a> {
+        match self.run(doc, base) {
+            Ok((kind, _, _)) => Outcome::Accepted(kind),
+            Err(r) => Outcome::Rejected(r),
+        }
+    }
+
+    /// Whether the document would be accepted.
+    pub fn is_valid(&mut self, doc: &[u8]) -> bool {
+        self.run(doc, 0).is_ok()
+    }
+
+    /// Validates one document and returns its borrowed view.
+    pub fn parse<'a>(&mut self, doc: &'a [u8]) -> Result<Document<'a>, Rejection<'a>> {
+        self.parse_at(doc, 0)
+    }
+
+    /// [`parse`](Self::parse) for a document at offset `base` of a larger buffer.
+    pub fn parse_at<'a>(
+        &mut self,
+        doc: &'a [u8],
+        base: usize,
+    ) -> Result<Document<'a>, Rejection<'a>> {
+        let (kind, text, fields) = self.run(doc, base)?;
+        Ok(match kind {
+            DocumentKind::Otlp => Document::Otlp(doc.get(3..).unwrap_or(&[])),
+            _ => Document::Segment(Segment::new(text, base, fields)),
+        })
+    }
+
+    /// Splits a daemon datagram and validates its body (RULES.md §7).
+    ///
+    /// ```
+    /// let mut v = xseg::Validator::default();
+    /// match v.validate_datagram(b"{\"format\":\"json\",\"version\":1}\n[]") {
+    ///     xseg::DatagramOutcome::Document { outcome, .. } => {
+    ///         assert_eq!(outcome.code(), Some(xseg::ErrorCode::MissingId));
+    ///     }
+    ///     other => panic!("{other:?}"),
+    /// }
+    /// ```
+    pub fn validate_datagram<'a>(&mut self, datagram: &'a [u8]) -> DatagramOutcome<'a> {
+        self.warnings.clear();
+        match frame::split_with(datagram, &mut self.scratch) {
+            Err(e) => DatagramOutcome::Frame(e),
+            Ok(frame) => DatagramOutcome::Document {
+                frame,
+                outcome: self.validate_at(frame.body, frame.body_offset),
+            },
+        }
+    }
+
+    /// Whether `line` is a valid daemon header, using this validator's buffers (no
+    /// allocation in steady state). Streams skip such lines (RULES.md §1).
+    pub fn is_daemon_header(&mut self, line: &[u8]) -> bool {
+        frame::is_header_with(line, &mut self.scratch)
+    }
+
+    fn reject<'a>(
+        kind: ErrorKind,
+        at: usize,
+        id: Option<JsonStr<'a>>,
+        form: Entity,
+    ) -> Rejection<'a> {
+        Rejection {
+            error: Error::new(kind, at, form),
+            id,
+        }
+    }
+
+    fn run<'a>(
+        &mut self,
+        doc: &'a [u8],
+        base: usize,
+    ) -> Result<(DocumentKind, &'a str, Fields), Rejection<'a>> {
+        self.warnings.clear();
+        let seg = Entity::Segment;
+        // 1. size
+        if doc.len() > self.opts.max_document_bytes() {
+            return Err(Self::reject(ErrorKind::DocumentTooLarge, base, None, seg));
+        }
+        // T1S: OTLP transit form
+        if let Some(rest) = doc.strip_prefix(b"T1S") {
+            return match otlp_bad_at(rest) {
+                None => Ok((DocumentKind::Otlp, "", Fields::default())),
+                Some(at) => Err(Self::reject(
+                    ErrorKind::InvalidOtlpPayload,
+                    base + 3 + at,
+                    None,
+                    seg,
+                )),
+            };
+        }
+        if doc.starts_with(b"\xEF\xBB\xBF") {
+            return Err(Self::reject(ErrorKind::ByteOrderMark, base, None, seg));
+        }
+        // 2–3. UTF-8, grammar, depth: the first problem in document order (D2).
+        let (text, utf8_err) = match scan::utf8(doc) {
+            Ok(t) => (t, None),
+            Err(valid) => {
+                let prefix = doc.get(..valid).unwrap_or(&[]);
+                (core::str::from_utf8(prefix).unwrap_or(""), Some(valid))
+            }
+        };
+        let mut checker = Checker::new(
+            text,
+            base,
+            self.opts.max_depth(),
+            self.opts.profile(),
+            self.opts.time_window(),
+            &mut self.scratch,
+            &mut self.warnings,
+        );
+        let result = checker.run();
+        let dup_anywhere = checker.dup_anywhere();
+        let top = match (result, utf8_err) {
+            (Err((kind, at)), Some(valid)) if at >= valid || kind == ErrorKind::UnexpectedEof => {
+                return Err(Self::reject(
+                    ErrorKind::InvalidUtf8,
+                    base + valid,
+                    None,
+                    seg,
+                ));
+            }
+            (Ok(_), Some(valid)) => {
+                return Err(Self::reject(
+                    ErrorKind::InvalidUtf8,
+                    base + valid,
+                    None,
+                    seg,
+                ));
+            }
+            (Err((kind, at)), _) => return Err(Self::reject(kind, base + at, None, seg)),
+            (Ok(top), None) => top,
+        };
+        self.warnings.sort();
+        // 4. top-level object
+        let (fields, error, form) = match top {
+            Top::NotObject(at) => {
+                return Err(Self::reject(ErrorKind::NotAnObject, base + at, None, seg))
+            }
+            Top::Entity {
+                fields,
+                error,
+                form,
+            } => (fields, error, form),
+        };
+        let id: Option<JsonStr<'a>> = fields
+            .get(Field::Id)
+            .filter(|v| v.is_str())
+            .map(|v| v.str_in(text));
+        // strict: a repeated key anywhere rejects before any entity check
+        if let Some(at) = dup_anywhere {
+            return Err(Self::reject(
+                ErrorKind::DuplicateKey,
+                base + at as usize,
+                id,
+                form,
+            ));
+        }
+        // 5. entities
+        if let Some(error) = error {
+            return Err(Rejection { error, id });
+        }
+        let kind = match form {
+            Entity::Segment => DocumentKind::Segment,
+            Entity::Subsegment => DocumentKind::Subsegment,
+        };
+        Ok((kind, text, fields))
+    }
+}
+
+/// D5: the `T1S` payload must be standard base64, a non-zero multiple of 4 long, with `=` only
+/// in the last one or two positions. Returns the offset of the first bad byte.
+fn otlp_bad_at(rest: &[u8]) -> Option<usize> {
+    if rest.is_empty() {
+        return Some(0);
+    }
+    let n = rest.len();
+    for (i, &c) in rest.iter().enumerate() {
+        let ok = match c {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' => true,
+            b'=' => i + 2 >= n && (i + 1 == n || rest.get(i + 1) == Some(&b'=')),
+            _ => false,
+        };
+        if !ok {
+            return Some(i);
+        }
+    }
+    if !n.is_multiple_of(4) {
+        return Some(n);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn otlp_base64() {
+        assert_eq!(otlp_bad_at(b"AAAA"), None);
+        assert_eq!(otlp_bad_at(b"AAA="), None);
+        assert_eq!(otlp_bad_at(b"AA=="), None);
+        assert_eq!(otlp_bad_at(b""), Some(0));
+        assert_eq!(otlp_bad_at(b"AAA"), Some(3));
+        assert_eq!(otlp_bad_at(b"A=AA"), Some(1));
+        assert_eq!(otlp_bad_at(b"A==="), Some(1));
+        assert_eq!(otlp_bad_at(b"AA-A"), Some(2));
+        assert_eq!(otlp_bad_at(b"AAAA=AAA"), Some(4));
+    }
+}
