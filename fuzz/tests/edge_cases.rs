@@ -18,7 +18,7 @@ use xseg_reference::{Options, Profile};
 fn cases() -> Vec<Value> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/edge-cases.json"
+        "/../../shared/data/edge-cases.json"
     );
     let text = std::fs::read_to_string(path).expect("shared/data/edge-cases.json");
     serde_json::from_str(&text).expect("a JSON array")

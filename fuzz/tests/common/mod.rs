@@ -1,4 +1,4 @@
-//! The comparable answers of the engine, the model and the fault catalogue: the fuzz crate's
+//! The comparable answers of the engine, the model and the fault catalogue
 //! (`xseg_fuzz::answer`), under the names these tests use.
 
 #![allow(dead_code)]
