@@ -9,5 +9,6 @@
 mod alloc;
 mod docs;
 mod edge_cases;
+mod rule_suite;
 mod rules;
 mod sdk_corpus;
