@@ -12,3 +12,4 @@ mod edge_cases;
 mod rule_suite;
 mod rules;
 mod sdk_corpus;
+mod syntax_vs_serde;
