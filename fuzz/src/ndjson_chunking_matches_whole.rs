@@ -53,13 +53,13 @@ pub fn run(data: &[u8]) {
     };
     let whole = read(
         stream,
-        &StreamConfig::new().chunk_bytes(stream.len().max(1)),
+        &StreamConfig::new().with_chunk_bytes(stream.len().max(1)),
     );
     let chunked = read(
         stream,
         &StreamConfig::new()
-            .chunk_bytes(chunk)
-            .batch_documents(1 + chunk % 7),
+            .with_chunk_bytes(chunk)
+            .with_batch_documents(1 + chunk % 7),
     );
     assert!(
         whole == chunked,

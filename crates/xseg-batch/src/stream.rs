@@ -59,25 +59,25 @@ impl StreamConfig {
 
     /// Bytes read per chunk (at least 1). Each chunk's documents are validated in parallel
     /// before the next chunk is read.
-    pub const fn chunk_bytes(mut self, bytes: usize) -> Self {
+    pub const fn with_chunk_bytes(mut self, bytes: usize) -> Self {
         self.chunk_bytes = if bytes == 0 { 1 } else { bytes };
         self
     }
 
     /// Documents validated per parallel pass (at least 1); bounds the memory held by
     /// per-document records.
-    pub const fn batch_documents(mut self, documents: usize) -> Self {
+    pub const fn with_batch_documents(mut self, documents: usize) -> Self {
         self.batch_documents = if documents == 0 { 1 } else { documents };
         self
     }
 
     /// Bytes read per chunk.
-    pub const fn get_chunk_bytes(&self) -> usize {
+    pub const fn chunk_bytes(&self) -> usize {
         self.chunk_bytes
     }
 
     /// Documents validated per parallel pass.
-    pub const fn get_batch_documents(&self) -> usize {
+    pub const fn batch_documents(&self) -> usize {
         self.batch_documents
     }
 }
@@ -634,8 +634,8 @@ mod tests {
                 for chunk in [1, 7, 64, 301, 4096, input.len(), input.len() + 1] {
                     for per_pass in [1, 3, DEFAULT_BATCH_DOCUMENTS] {
                         let config = StreamConfig::new()
-                            .chunk_bytes(chunk)
-                            .batch_documents(per_pass);
+                            .with_chunk_bytes(chunk)
+                            .with_batch_documents(per_pass);
                         let (got, stats) = run(&mut batch, &input, config);
                         assert_eq!(got, want, "jobs {jobs} chunk {chunk} pass {per_pass}");
                         assert_eq!(stats.bytes_read, input.len() as u64);
@@ -660,7 +660,7 @@ mod tests {
         let opts = Options::new(Profile::Service).with_max_document_bytes(limit);
         let input = mixed(limit);
         let mut batch = Batch::sequential(opts);
-        let (items, stats) = run(&mut batch, &input, StreamConfig::new().chunk_bytes(64));
+        let (items, stats) = run(&mut batch, &input, StreamConfig::new().with_chunk_bytes(64));
         let summary: Vec<(u64, Option<ErrorCode>, Option<&str>)> = items
             .iter()
             .map(|i| (i.line, i.error.map(|e| e.code()), i.id.as_deref()))
@@ -708,7 +708,7 @@ mod tests {
         batch
             .check_stream(
                 input.as_bytes(),
-                &StreamConfig::new().chunk_bytes(3),
+                &StreamConfig::new().with_chunk_bytes(3),
                 |item| {
                     seen.push((item.line(), item.offset(), item.error_offset()));
                     Ok::<(), ()>(())
@@ -738,10 +738,14 @@ mod tests {
         let mut batch = Batch::with_jobs(Options::default(), 2).unwrap();
         let mut items = Vec::new();
         let stats = batch
-            .check_stream(reader, &StreamConfig::new().chunk_bytes(1 << 16), |item| {
-                items.push(own(item));
-                Ok::<(), ()>(())
-            })
+            .check_stream(
+                reader,
+                &StreamConfig::new().with_chunk_bytes(1 << 16),
+                |item| {
+                    items.push(own(item));
+                    Ok::<(), ()>(())
+                },
+            )
             .unwrap();
         assert_eq!(items.len(), 2);
         assert_eq!(items[0].len, size);
@@ -782,11 +786,10 @@ mod tests {
 
     #[test]
     fn config_clamps_to_one() {
-        let c = StreamConfig::new().chunk_bytes(0).batch_documents(0);
-        assert_eq!((c.get_chunk_bytes(), c.get_batch_documents()), (1, 1));
-        assert_eq!(
-            StreamConfig::default().get_chunk_bytes(),
-            DEFAULT_CHUNK_BYTES
-        );
+        let c = StreamConfig::new()
+            .with_chunk_bytes(0)
+            .with_batch_documents(0);
+        assert_eq!((c.chunk_bytes(), c.batch_documents()), (1, 1));
+        assert_eq!(StreamConfig::default().chunk_bytes(), DEFAULT_CHUNK_BYTES);
     }
 }

@@ -185,7 +185,7 @@ fn streams_answer_like_each_line_alone() {
                 let stats = batch
                     .check_stream(
                         &input[..],
-                        &StreamConfig::new().chunk_bytes(chunk),
+                        &StreamConfig::new().with_chunk_bytes(chunk),
                         |item| {
                             got.push((
                                 item.line(),

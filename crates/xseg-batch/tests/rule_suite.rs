@@ -103,7 +103,7 @@ fn every_case_through_an_ndjson_stream() {
         batch
             .check_stream(
                 &stream[..],
-                &StreamConfig::new().chunk_bytes(4096),
+                &StreamConfig::new().with_chunk_bytes(4096),
                 |item| {
                     let case = cases[i];
                     assert_eq!(item.line(), i as u64 + 1, "{}", case.name);

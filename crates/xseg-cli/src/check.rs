@@ -117,7 +117,7 @@ pub fn check_sources(
             return exit::TROUBLE;
         }
     };
-    let config = StreamConfig::new().chunk_bytes(args.chunk_bytes);
+    let config = StreamConfig::new().with_chunk_bytes(args.chunk_bytes);
     let style = Style {
         format: args.format,
         quiet: args.quiet,
