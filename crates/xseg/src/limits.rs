@@ -15,7 +15,9 @@ pub const MAX_DEPTH: usize = 128;
 /// thread stack even in an unoptimised build (the `nesting_depth` test holds this).
 pub const MAX_DEPTH_CEILING: usize = 512;
 
-/// Largest offset an [`Error`](crate::Error) can carry; larger inputs must be split first.
+/// Largest offset an [`Error`](crate::Error) can carry (offsets are 32-bit), and so the
+/// largest size limit [`Options::with_max_document_bytes`](crate::Options::with_max_document_bytes)
+/// accepts; larger inputs must be split first.
 pub const MAX_OFFSET: usize = u32::MAX as usize;
 
 /// Longest `name`, in Unicode code points.
