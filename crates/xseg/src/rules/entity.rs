@@ -6,6 +6,7 @@ use super::fields::{Field, Fields};
 use super::members;
 use super::{annotations, cause, http, ids, metadata, name, sql, times, trace_id, Checker, R};
 use crate::error::{Entity, Error, ErrorKind};
+use crate::json::keys::min_opt;
 use crate::json::{kind_at, ValueKind, ValueSpan};
 use crate::limits;
 use crate::warning::Warnings;
@@ -96,7 +97,7 @@ impl Checker<'_, '_> {
         let (end, dup) = self.r.obj_close(it);
         if self.strict() {
             let f = &mut self.r.sink;
-            f.dup_anywhere = crate::json::keys::min_opt(f.dup_anywhere, dup);
+            f.dup_anywhere = min_opt(f.dup_anywhere, dup);
         } else {
             st.dup = dup;
         }
