@@ -6,8 +6,10 @@
 //! daemon does, and reports each rejection and warning as they arrive. `docs/CLI.md` in the repository describes every option, output
 //! format and exit status.
 //!
-//! The modules hold the logic so that it can be tested and reused: [`report`] formats one
-//! rejection, warning or summary as text or JSON for any source of documents.
+//! The modules hold the logic so that it can be tested and reused: [`report`] is the one
+//! printer of every command (text, JSON, SARIF, GitHub workflow commands), [`input`] opens,
+//! decompresses and sorts the inputs of `check`, and [`check`] turns a validated document
+//! into findings for the printer, which `listen` shares.
 //!
 //! ```
 //! use clap::Parser;
@@ -54,6 +56,37 @@ pub fn run(cli: &Cli) -> ExitCode {
         Command::PutTraceSegments(args) => put::run(args, &mut out, &mut err),
         Command::Check(args) => check::run(args, &mut out, &mut err),
         Command::Listen(args) => listen::run(args, &mut out, &mut err),
+        Command::Completions(args) => completions(args.shell, &mut out, &mut err),
+        Command::Man => man(&mut out, &mut err),
     };
     ExitCode::from(status)
+}
+
+/// Writes the completion script for `shell` (`clap_complete`).
+pub fn completions(
+    shell: clap_complete::Shell,
+    out: &mut impl io::Write,
+    err: &mut impl io::Write,
+) -> u8 {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    clap_complete::generate(shell, &mut command, "xseg", out);
+    finish_output(out, err)
+}
+
+/// Writes the manual page, roff (`clap_mangen`).
+pub fn man(out: &mut impl io::Write, err: &mut impl io::Write) -> u8 {
+    use clap::CommandFactory;
+    let page = clap_mangen::Man::new(Cli::command());
+    match page.render(out) {
+        Ok(()) => finish_output(out, err),
+        Err(e) => report::output_failed(&e, err),
+    }
+}
+
+fn finish_output(out: &mut impl io::Write, err: &mut impl io::Write) -> u8 {
+    match out.flush() {
+        Ok(()) => exit::OK,
+        Err(e) => report::output_failed(&e, err),
+    }
 }
