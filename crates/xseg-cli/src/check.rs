@@ -254,6 +254,14 @@ pub fn explain_request(body: &[u8], invalid: &InvalidRequest) -> (&'static str, 
     use InvalidRequestReason as R;
     let documents = || texts::member(body, texts::DOCUMENTS_KEY).map_or(0, |r| r.start);
     match invalid.reason() {
+        R::Malformed if too_deep(body).is_some() => (
+            "MalformedRequest",
+            format!(
+                "request body is not well-formed JSON: nested too deeply (more than {} levels)",
+                thousands(REQUEST_MAX_DEPTH as u64)
+            ),
+            too_deep(body).unwrap_or(0),
+        ),
         R::Malformed => {
             let options = Options::default()
                 .max_document_bytes(usize::MAX)
@@ -333,6 +341,37 @@ pub fn explain_request(body: &[u8], invalid: &InvalidRequest) -> (&'static str, 
         }
         _ => ("InvalidRequest", invalid.message().to_owned(), 0),
     }
+}
+
+/// The deepest nesting the request parser takes (simd-json's default).
+pub const REQUEST_MAX_DEPTH: usize = 1024;
+
+/// The offset of the bracket that nests `body` deeper than [`REQUEST_MAX_DEPTH`], if any.
+fn too_deep(body: &[u8]) -> Option<usize> {
+    let (mut depth, mut in_string, mut escape) = (0usize, false, false);
+    for (i, &b) in body.iter().enumerate() {
+        if in_string {
+            match (b, escape) {
+                (_, true) => escape = false,
+                (b'\\', false) => escape = true,
+                (b'"', false) => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > REQUEST_MAX_DEPTH {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The offset of element `index` of the array `array`.
@@ -889,5 +928,90 @@ fn check_one<'r, W: Write>(
         InputFormat::Json => checker.texts(label, reader, raw),
         InputFormat::Request => checker.whole_request(label, reader),
         InputFormat::Frames => checker.frames(label, reader, raw),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loc(line: usize, column: usize) -> xseg::Location {
+        xseg::Location {
+            line,
+            column,
+            pointer: String::new(),
+        }
+    }
+
+    #[test]
+    fn positions_in_the_source() {
+        let line = Place::Line {
+            line: 4,
+            offset: 100,
+        };
+        assert_eq!(line.position(9, &loc(1, 10)), (Some(4), Some(10), 109));
+        let text = Place::Text {
+            line: 3,
+            column: 5,
+            offset: 50,
+        };
+        assert_eq!(text.position(2, &loc(1, 3)), (Some(3), Some(7), 52));
+        assert_eq!(text.position(20, &loc(2, 4)), (Some(4), Some(4), 70));
+        let raw = br#"{\"a\":1}"#;
+        let escaped = Place::Escaped {
+            line: 2,
+            column: 6,
+            offset: 30,
+            raw,
+        };
+        // byte 5 of `{"a":1}` is `1`, at index 7 of the escaped form
+        assert_eq!(escaped.position(5, &loc(1, 6)), (Some(2), Some(13), 37));
+        let binary = Place::Binary { offset: 7 };
+        assert_eq!(binary.position(3, &loc(1, 4)), (None, None, 10));
+        assert_eq!(binary.start(), (None, None, 7));
+        assert_eq!(escaped.start(), (Some(2), Some(6), 30));
+    }
+
+    #[test]
+    fn sizes_and_limits_in_words() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(65_536), "65,536");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(
+            too_large_detail(70_000, 65_536),
+            "document is 70,000 bytes, over the size limit of 65,536 bytes (--max-document-bytes sets it)"
+        );
+    }
+
+    #[test]
+    fn request_problems_are_placed() {
+        let explain = |body: &[u8]| {
+            let mut copy = body.to_vec();
+            let invalid = Request::parse(&mut copy, 2).unwrap_err();
+            let (kind, detail, at) = explain_request(body, &invalid);
+            (kind, detail, at)
+        };
+        let body = br#"{"TraceSegmentDocuments": ["{}", 7]}"#;
+        assert_eq!(explain(body).0, "DocumentNotString");
+        assert_eq!(
+            explain(body).2,
+            body.iter().position(|&b| b == b'7').unwrap()
+        );
+        let body = br#"{"TraceSegmentDocuments": ["{}","{}","{}"]}"#;
+        assert_eq!(explain(body).0, "TooManyDocuments");
+        assert_eq!(explain(body).2, 26);
+        assert_eq!(explain(b"[1]").0, "RequestNotAnObject");
+        assert_eq!(explain(b"{}").0, "MissingDocuments");
+        let body = b"{\"TraceSegmentDocuments\": [\"\\u12\"]}";
+        let (kind, detail, at) = explain(body);
+        assert_eq!(kind, "MalformedRequest");
+        assert!(detail.contains("invalid escape"), "{detail}");
+        assert_eq!(at, 28);
+        assert_eq!(too_deep(b"[[\"[[[[\"]]"), None);
+        let deep = "[".repeat(REQUEST_MAX_DEPTH + 1);
+        assert_eq!(too_deep(deep.as_bytes()), Some(REQUEST_MAX_DEPTH));
+        assert_eq!(element_start(b"[ 1 , \"a,b\" ,[2,3], 4]", 3), Some(20));
+        assert_eq!(element_start(b"[1]", 1), None);
     }
 }
