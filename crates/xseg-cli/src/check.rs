@@ -392,6 +392,15 @@ fn element_start(array: &[u8], index: usize) -> Option<usize> {
     None
 }
 
+/// The longest JSON text kept whole: room for a request of [`MAX_DOCUMENTS`] documents of the
+/// size limit with their escapes (twice their size), at most [`MAX_LINE_BYTES`]. Longer texts
+/// are skipped as they are read and reported as too large.
+pub fn text_limit(document_limit: usize) -> usize {
+    document_limit
+        .saturating_mul(2 * MAX_DOCUMENTS)
+        .min(MAX_LINE_BYTES)
+}
+
 /// Reports a text too long to keep as the core reports a document over the size limit
 /// (`InvalidSegment`), with its size and the limit.
 fn report_oversized(
@@ -621,7 +630,7 @@ impl<W: Write> Checker<'_, W> {
     }
 
     fn texts(&mut self, label: &str, reader: impl Read, raw: &Cell<u64>) -> Result<(), Stop> {
-        let mut splitter = Texts::new(reader, self.chunk, MAX_LINE_BYTES);
+        let mut splitter = Texts::new(reader, self.chunk, text_limit(self.limit));
         let mut found = Vec::new();
         loop {
             let more = splitter
@@ -803,14 +812,20 @@ pub fn datagram_message(error: &xseg::FrameError) -> &'static str {
 /// status.
 pub fn run(args: &CheckArgs, out: &mut impl Write, err: &mut impl Write) -> u8 {
     let sources = Source::all(&args.files);
-    if sources.contains(&Source::Stdin) && io::stdin().is_terminal() {
+    let typing = sources.contains(&Source::Stdin) && io::stdin().is_terminal();
+    if typing {
         let _ = writeln!(
             err,
             "xseg: reading documents from the terminal; end with Ctrl-D (xseg check FILE reads a file)"
         );
     }
     let total: Option<u64> = sources.iter().map(Source::size).sum();
-    let mut progress = Progress::for_stderr(total);
+    // No bar while someone types the input.
+    let mut progress = if typing {
+        Progress::new(None, false)
+    } else {
+        Progress::for_stderr(total)
+    };
     let stats = args.stats || io::stderr().is_terminal();
     let status = check_sources(args, &sources, out, err, &mut progress, stats);
     progress.finish();
@@ -885,6 +900,7 @@ pub fn check_sources(
     if let Err(e) = written {
         return report::output_failed(&e, err);
     }
+    checker.progress.finish();
     let tally = checker.printer.tally();
     if stats && !trouble {
         let _ = writeln!(

@@ -148,7 +148,7 @@ pub fn decompress<'r>(
     mut reader: Box<dyn Read + 'r>,
 ) -> io::Result<(Box<dyn Read + 'r>, Compression)> {
     let magic = read_head(&mut reader, 4)?;
-    let whole: Box<dyn Read + 'r> = Box::new(Cursor::new(magic.clone()).chain(reader));
+    let whole = rejoin(magic.clone(), reader, 4);
     Ok(if magic.starts_with(&GZIP_MAGIC) {
         (
             Box::new(flate2::read::MultiGzDecoder::new(whole)),
@@ -159,6 +159,17 @@ pub fn decompress<'r>(
     } else {
         (whole, Compression::None)
     })
+}
+
+/// The input again from its first byte, given its first bytes `head` (asked for `want`) and
+/// the rest. When `head` is short the input has ended, and the rest is not read again: a
+/// terminal gives its end (Ctrl-D) only once.
+fn rejoin<'r>(head: Vec<u8>, rest: Box<dyn Read + 'r>, want: usize) -> Box<dyn Read + 'r> {
+    if head.len() < want {
+        Box::new(Cursor::new(head))
+    } else {
+        Box::new(Cursor::new(head).chain(rest))
+    }
 }
 
 /// An opened, decompressed input and what its first block says it is.
@@ -277,7 +288,7 @@ pub fn sniff<'r>(reader: Box<dyn Read + 'r>, format: InputFormat) -> Result<Snif
     Ok(Sniffed {
         reader: Box::new(BufReader::with_capacity(
             1 << 16,
-            Cursor::new(head).chain(reader),
+            rejoin(head, reader, SNIFF_BYTES),
         )),
         format,
         compression,
