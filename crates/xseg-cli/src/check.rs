@@ -646,13 +646,21 @@ impl<W: Write> Checker<'_, W> {
                     column: t.column,
                     offset: t.offset,
                 };
-                let note = t.unterminated.then(|| {
-                    format!(
+                let note = if t.unterminated {
+                    Some(format!(
                         "this text never closes, so the rest of the input ({} bytes from line {}) was read as part of it and not checked",
                         thousands(t.len),
                         t.line
-                    )
-                });
+                    ))
+                } else if t.stray {
+                    Some(format!(
+                        "{} {} up to the next `{{` or `[` were skipped",
+                        thousands(t.len),
+                        report::plural(t.len, "byte")
+                    ))
+                } else {
+                    None
+                };
                 if t.oversized {
                     self.documents(label, &docs, &places)?;
                     docs.clear();
@@ -666,6 +674,8 @@ impl<W: Write> Checker<'_, W> {
                         note.as_deref(),
                         &mut self.lines,
                     )?;
+                } else if !t.unterminated && xseg::is_daemon_header(text) {
+                    // A daemon header, as in NDJSON captures: not a document.
                 } else if !t.unterminated && texts::is_request(text) {
                     self.documents(label, &docs, &places)?;
                     docs.clear();

@@ -239,18 +239,29 @@ pub fn looks_like_frames(head: &[u8]) -> bool {
 }
 
 /// Decides the format of an input from its first block (decompressed): frames, a request
-/// body, JSON texts whose first one spans several lines, or NDJSON.
+/// body, JSON texts whose first document (after any daemon headers) spans several lines, or
+/// NDJSON.
 pub fn detect(head: &[u8]) -> (InputFormat, Option<&'static str>) {
     if looks_like_frames(head) {
         return (InputFormat::Frames, None);
     }
-    let start = head
-        .iter()
-        .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
-    let Some(start) = start else {
-        return (InputFormat::Ndjson, None);
-    };
-    let text = head.get(start..).unwrap_or(&[]);
+    // The first text that is not a daemon header decides.
+    let mut text = head;
+    loop {
+        let start = text
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
+        let Some(start) = start else {
+            return (InputFormat::Ndjson, None);
+        };
+        text = text.get(start..).unwrap_or(&[]);
+        match texts::text_end(text) {
+            Some(end) if xseg::is_daemon_header(text.get(..end).unwrap_or(&[])) => {
+                text = text.get(end..).unwrap_or(&[]);
+            }
+            _ => break,
+        }
+    }
     if !matches!(text.first(), Some(b'{' | b'[')) {
         return (
             InputFormat::Ndjson,
@@ -402,6 +413,10 @@ mod tests {
         assert_eq!(d("{\"a\":1}\n{\"a\":\n2}\n"), Ndjson);
         assert_eq!(d("  {\n  \"a\": 1\n}\n"), Json);
         assert_eq!(d("[\n1]"), Json);
+        let header = "{\"format\":\"json\",\"version\":1}";
+        assert_eq!(d(&format!("{header}\n{{\n\"a\": 1}}")), Json);
+        assert_eq!(d(&format!("{header}\n{header}\n{{\"a\": 1}}\n")), Ndjson);
+        assert_eq!(d(&format!("{header}\n")), Ndjson);
         assert_eq!(d("{\"TraceSegmentDocuments\":[]}"), Request);
         assert_eq!(
             d("{\n \"x\": 1,\n \"TraceSegmentDocuments\": [\"{}\"]\n}\n"),

@@ -235,6 +235,25 @@ fn json_texts_say_what_a_syntax_error_swallowed() {
         "{detail}"
     );
     assert_eq!(lines[1]["summary"]["documents"], 2);
+    // stray words between documents are one finding that says how much was skipped, and a
+    // daemon header is skipped as in NDJSON
+    let input = format!(
+        "{{\"format\":\"json\",\"version\":1}}\n{}\nnot json, at all\n{}\n",
+        pretty("ok"),
+        pretty("ok")
+    );
+    std::fs::write(dir.join("stray.json"), &input).unwrap();
+    let run = xseg_in(&dir, &["check", "stray.json"], b"");
+    assert_eq!(run.status, 1);
+    let at = input.find("not json").unwrap();
+    assert_eq!(
+        run.stdout,
+        format!(
+            "stray.json:9:1: - ParseError \u{2014} invalid literal; 17 bytes up to the next `{{` or `[` were skipped (byte {at})\n\
+             3 documents: 2 accepted, 1 rejected, 0 warnings\n  \
+             ParseError        1\n"
+        )
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 

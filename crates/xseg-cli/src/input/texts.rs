@@ -5,7 +5,9 @@
 //! The splitter follows only brackets and strings, so a syntax error inside a text does not
 //! move the next text's start; the validator reports the error. A text whose brackets never
 //! close runs to the end of the input and is marked unterminated, so that the report can say
-//! what was not checked. A raw newline ends a string (JSON strings cannot hold one), so a
+//! what was not checked. Anything between texts that cannot start an object or an array
+//! (stray words, numbers, a lone `}`) makes one text up to the next `{` or `[`, which the
+//! validator rejects once. A raw newline ends a string (JSON strings cannot hold one), so a
 //! missing quote costs one line, not the rest of the input.
 
 use std::io::{self, Read};
@@ -24,6 +26,9 @@ enum Mode {
     Str { escape: bool },
     /// A number, a literal or stray characters.
     Scalar,
+    /// Between texts, anything that cannot start an object, an array or a string: it runs to
+    /// the next `{` or `[`, so that stray words are one finding, not one per word.
+    Junk,
 }
 
 /// What a byte does to the text being scanned.
@@ -100,6 +105,13 @@ impl Mode {
                 } else if b == b'"' {
                     Step::EndWith
                 } else if b == b'\n' {
+                    Step::EndBefore
+                } else {
+                    Step::More
+                }
+            }
+            Mode::Junk => {
+                if matches!(b, b'{' | b'[') {
                     Step::EndBefore
                 } else {
                     Step::More
@@ -301,6 +313,8 @@ pub struct Text {
     pub unterminated: bool,
     /// Longer than the limit, so not kept.
     pub oversized: bool,
+    /// Not an object, an array or a string: what lay before the next `{` or `[`.
+    pub stray: bool,
 }
 
 /// The text being read.
@@ -407,26 +421,17 @@ impl<R: Read> Texts<R> {
                     if !is_space(b) {
                         let offset = self.base + i as u64;
                         let column = offset - self.line_start + 1;
-                        match Mode::start(b) {
-                            Some(mode) => {
-                                self.open = Some(Open {
-                                    start: Some(i),
-                                    offset,
-                                    line: self.line,
-                                    column,
-                                    mode,
-                                });
-                            }
-                            None => out.push(Text {
-                                range: i..i + 1,
-                                offset,
-                                len: 1,
-                                line: self.line,
-                                column,
-                                unterminated: false,
-                                oversized: false,
-                            }),
-                        }
+                        let mode = match Mode::start(b) {
+                            Some(Mode::Scalar | Mode::Junk) | None => Mode::Junk,
+                            Some(mode) => mode,
+                        };
+                        self.open = Some(Open {
+                            start: Some(i),
+                            offset,
+                            line: self.line,
+                            column,
+                            mode,
+                        });
                     }
                 }
                 Some(open) => match open.mode.step(b) {
@@ -460,7 +465,7 @@ impl<R: Read> Texts<R> {
             return;
         };
         let len = self.base + end as u64 - open.offset;
-        let unterminated = at_eof && !matches!(open.mode, Mode::Scalar);
+        let unterminated = at_eof && !matches!(open.mode, Mode::Scalar | Mode::Junk);
         out.push(Text {
             range: open.start.map_or(0..0, |s| s..end),
             offset: open.offset,
@@ -469,6 +474,7 @@ impl<R: Read> Texts<R> {
             column: open.column,
             unterminated,
             oversized: open.start.is_none(),
+            stray: open.mode == Mode::Junk,
         });
     }
 }
@@ -513,9 +519,8 @@ mod tests {
                         false
                     ),
                     ("[1, {\"b\": []}]".to_owned(), 18, 4, 1, false, false),
-                    ("12".to_owned(), 33, 4, 16, false, false),
-                    ("\"s\\\"\"".to_owned(), 36, 4, 19, false, false),
-                    ("}".to_owned(), 42, 4, 25, false, false),
+                    // stray values and characters make one text, up to the next object
+                    ("12 \"s\\\"\" }\n  ".to_owned(), 33, 4, 16, false, false),
                     ("{\"x\":\n1}".to_owned(), 46, 5, 3, false, false),
                 ],
                 "chunk {chunk}"
