@@ -1,15 +1,17 @@
 //! # xseg-cli — the `xseg` command
 //!
 //! `xseg put-trace-segments` answers a PutTraceSegments request body as the X-Ray service
-//! would; `xseg check` validates NDJSON document streams and reports each rejection and
-//! warning, then a summary; `xseg listen` receives daemon datagrams on UDP, as the X-Ray
-//! daemon does, and reports each rejection and warning as they arrive. `docs/CLI.md` in the repository describes every option, output
-//! format and exit status.
+//! would; `xseg check` validates files of documents (NDJSON, JSON texts, requests, datagram
+//! captures, compressed or not) and reports each rejection and warning, then a summary;
+//! `xseg listen` receives daemon datagrams on UDP, as the X-Ray daemon does, and reports each
+//! rejection and warning as they arrive; `xseg completions` and `xseg man` print shell
+//! completions and the manual page. `docs/CLI.md` in the repository describes every option,
+//! output format and exit status.
 //!
 //! The modules hold the logic so that it can be tested and reused: [`report`] is the one
-//! printer of every command (text, JSON, SARIF, GitHub workflow commands), [`input`] opens,
-//! decompresses and sorts the inputs of `check`, and [`check`] turns a validated document
-//! into findings for the printer, which `listen` shares.
+//! printer of every command (text, JSON, SARIF, GitHub workflow commands) and
+//! [`report::document`] turns a validated document into its findings; [`input`] opens,
+//! decompresses and sorts the inputs of `check`.
 //!
 //! ```
 //! use clap::Parser;

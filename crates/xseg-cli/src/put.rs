@@ -6,9 +6,9 @@ use xseg::Options;
 use xseg_batch::{Batch, Request};
 
 use crate::args::PutArgs;
-use crate::check::{explain_request, too_large_detail};
 use crate::exit;
 use crate::input::Source;
+use crate::report::document::{explain_request, too_large_detail};
 
 /// The answer to a request body: exit status and the JSON body for standard output.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use xseg::{Options, Validator};
 use xseg_batch::Checked;
 
-use crate::check::{datagram_message, frame_kind, report_document, Place, Report};
+use crate::report::document::{datagram_message, frame_kind, report_document, Place, Report};
 use crate::report::{Extra, Finding, Format, Printer, Style, Tally};
 
 /// Validates datagrams and writes their report lines; keeps the [`Tally`].

@@ -33,8 +33,12 @@
 //! | `sarif` | one result of a SARIF 2.1.0 log (`error` or `warning`), with its physical location | the rules (one per kind) and the summary as a property of the run, closing the log |
 //! | `github` | a workflow command `::error file=F,line=L,col=C,title=ErrorCode::message` (`::warning` for a warning) | the text summary |
 //!
+//! [`document`] turns a validated document into its findings, for every command.
+//!
 //! The SARIF log is written as the findings come: its results first, then the tool and its
 //! rules, so memory does not grow with the number of findings.
+
+pub mod document;
 
 use std::borrow::Cow;
 use std::io::{self, Write};
