@@ -1,16 +1,16 @@
 //! The inspection side of `xseg listen`: one datagram in, its verdict counted and its report
 //! lines out, through the shared [printer](crate::report).
 //!
-//! A datagram is split with [`xseg::split_datagram`] and its body validated with one reused
-//! [`Validator`] (RULES.md section 7): a datagram whose document is accepted without warnings
-//! allocates nothing. The `Id` of an accepted document with warnings is read from its
+//! A datagram is split and its body validated by one reused [`Validator`]
+//! ([`Validator::validate_datagram`], RULES.md section 7): a datagram whose document is
+//! accepted without warnings allocates nothing. The `Id` of an accepted document with warnings is read from its
 //! top-level `id` member, without validating the document again.
 
 use std::fmt::Write as _;
 use std::io;
 use std::net::SocketAddr;
 
-use xseg::{Options, Validator};
+use xseg::{DatagramOutcome, Options, Validator};
 use xseg_batch::Checked;
 
 use crate::report::document::{datagram_message, frame_kind, report_document, Place, Report};
@@ -65,9 +65,9 @@ impl Inspector {
     ) -> io::Result<()> {
         self.printer.tally_mut().bytes += datagram.len() as u64;
         let seq = self.printer.tally().documents + 1;
-        let frame = match xseg::split_datagram(datagram) {
-            Ok(frame) => frame,
-            Err(error) => {
+        let (frame, outcome) = match self.validator.validate_datagram(datagram) {
+            DatagramOutcome::Document { frame, outcome } => (frame, outcome),
+            DatagramOutcome::Frame(error) => {
                 self.printer.tally_mut().verdict(false);
                 self.set_peer(peer);
                 let text = self.printer.style().format == Format::Text;
@@ -89,7 +89,6 @@ impl Inspector {
                 return self.printer.finding(&finding, out);
             }
         };
-        let outcome = self.validator.validate(frame.body);
         let warnings = self.validator.warnings();
         if outcome.is_accepted() && warnings.is_empty() {
             self.printer.tally_mut().verdict(true);
@@ -110,7 +109,8 @@ impl Inspector {
             place: Place::Binary {
                 offset: frame.body_offset as u64,
             },
-            document: frame.body,
+            document: datagram,
+            base: frame.body_offset,
             len: frame.body.len() as u64,
             error: checked.error(),
             id: id.as_deref(),

@@ -136,6 +136,10 @@ pub struct Report<'a> {
     pub place: Place<'a>,
     /// The document (empty when it was too large to keep).
     pub document: &'a [u8],
+    /// Where the document starts in `document`, and what the offsets of the error and the
+    /// warnings count from: `0` when they count from the document, the body's offset for a
+    /// datagram validated whole (whose offsets count from the datagram).
+    pub base: usize,
     /// Its length in bytes.
     pub len: u64,
     /// The rejection, if any.
@@ -167,8 +171,12 @@ pub fn report_document(
     printer.tally_mut().verdict(r.error.is_none());
     if let Some(error) = r.error {
         let oversized = error.kind() == ErrorKind::DocumentTooLarge;
-        let at = if oversized { 0 } else { error.offset() };
-        let loc = error.locate(r.document, 0);
+        let at = if oversized {
+            0
+        } else {
+            error.offset().saturating_sub(r.base)
+        };
+        let loc = error.locate(r.document, r.base);
         let (line, column, offset) = r.place.position(at, &loc);
         let mut detail: Cow<'_, str> = if oversized {
             Cow::Owned(too_large_detail(r.len, limit))
@@ -203,7 +211,7 @@ pub fn report_document(
         (Some(id), _) => Some(id),
         (None, Some(_)) => None,
         (None, None) => {
-            own_id = texts::top_level_id(r.document);
+            own_id = texts::top_level_id(r.document.get(r.base..).unwrap_or(&[]));
             own_id.as_deref()
         }
     };
@@ -214,8 +222,9 @@ pub fn report_document(
         {
             continue;
         }
-        let loc = w.locate(r.document, 0);
-        let (line, column, offset) = r.place.position(w.offset(), &loc);
+        let loc = w.locate(r.document, r.base);
+        let at = w.offset().saturating_sub(r.base);
+        let (line, column, offset) = r.place.position(at, &loc);
         let finding = Finding {
             detail: w.kind().description(),
             id,
