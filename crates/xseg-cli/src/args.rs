@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use xseg::{Options, Profile};
+use xseg::{Options, Profile, TimeWindow};
+
+use crate::input::InputFormat;
+pub use crate::report::Format;
 
 /// Exact validation of AWS X-Ray segment documents.
 #[derive(Debug, Parser)]
@@ -26,10 +29,13 @@ pub enum Command {
     /// 3 when the request itself is rejected (InvalidRequestException), 2 for usage and I/O
     /// errors.
     PutTraceSegments(PutArgs),
-    /// Check NDJSON streams of segment documents, one document per line.
+    /// Check files of segment documents: NDJSON, pretty-printed JSON, requests, captures.
     ///
-    /// Daemon header lines and blank lines are skipped. Exit status: 0 when every document
-    /// was accepted, 1 when any was rejected, 2 for usage and I/O errors.
+    /// Reads NDJSON streams (daemon header lines and blank lines are skipped), JSON texts
+    /// separated by white space, PutTraceSegments request bodies and length-prefixed datagram
+    /// captures, gzip- or zstd-compressed or not; `--input auto` tells them apart. Exit status:
+    /// 0 when every document was accepted, 1 when any was rejected, 2 for usage and I/O errors
+    /// and for input that is not text.
     Check(CheckArgs),
     /// Receive daemon datagrams on UDP like the X-Ray daemon, and report every rejection.
     ///
@@ -39,6 +45,21 @@ pub enum Command {
     /// SIGTERM, --count or --duration, prints a summary and exits 0; 2 for usage errors and
     /// when the address cannot be bound.
     Listen(ListenArgs),
+    /// Print a shell completion script to standard output.
+    ///
+    /// For example `xseg completions bash > /etc/bash_completion.d/xseg`, or
+    /// `xseg completions zsh > "${fpath[1]}/_xseg"`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to standard output: `xseg man | man -l -`.
+    Man,
+}
+
+/// `xseg completions`.
+#[derive(Clone, Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// The rule profile.
@@ -69,13 +90,78 @@ pub struct ValidationArgs {
     /// Document size limit in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = xseg::limits::MAX_DOCUMENT_BYTES)]
     pub max_document_bytes: usize,
+    /// Reject trace ids whose time is older than this (e.g. `30d`, `12h`, `90m`, `45s`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_trace_age: Option<u64>,
+    /// Reject trace ids whose time is further ahead than this (e.g. `5m`).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub max_future_skew: Option<u64>,
+    /// The current time for the trace-id window, in Unix seconds [default: the clock].
+    #[arg(long, value_name = "EPOCH_SECONDS")]
+    pub now: Option<u64>,
 }
 
 impl ValidationArgs {
     /// The core's options.
     pub fn options(&self) -> Options {
-        Options::new(self.profile.into()).with_max_document_bytes(self.max_document_bytes)
+        Options::new(self.profile.into())
+            .with_max_document_bytes(self.max_document_bytes)
+            .with_time_window(self.time_window())
     }
+
+    /// The trace-id time window: on when `--max-trace-age` or `--max-future-skew` is given
+    /// (the other then has no limit), against `--now` or the clock.
+    pub fn time_window(&self) -> Option<TimeWindow> {
+        if self.max_trace_age.is_none() && self.max_future_skew.is_none() {
+            return None;
+        }
+        let now = self.now.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+        });
+        Some(TimeWindow {
+            now,
+            max_age: self.max_trace_age.unwrap_or(u64::MAX),
+            max_future_skew: self.max_future_skew.unwrap_or(u64::MAX),
+        })
+    }
+}
+
+/// A duration in whole seconds: a number with an optional unit, `s`, `m`, `h`, `d` or `w`
+/// (`90`, `90s`, `15m`, `12h`, `30d`, `2w`), or several (`1h30m`).
+pub fn parse_duration(s: &str) -> Result<u64, String> {
+    let bad = || format!("`{s}` is not a duration such as 30d, 12h, 15m or 90s");
+    let mut total: u64 = 0;
+    let mut rest = s.trim();
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let (number, after) = rest.split_at(digits);
+        let n: u64 = number.parse().map_err(|_| bad())?;
+        let unit_len = after
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(after.len());
+        let (unit, next) = after.split_at(unit_len);
+        let scale = match unit {
+            "" | "s" => 1,
+            "m" => 60,
+            "h" => 3_600,
+            "d" => 86_400,
+            "w" => 604_800,
+            _ => return Err(bad()),
+        };
+        total = n
+            .checked_mul(scale)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(bad)?;
+        rest = next;
+    }
+    Ok(total)
 }
 
 /// `xseg put-trace-segments`.
@@ -87,19 +173,32 @@ pub struct PutArgs {
     /// Most documents in one request; 0 for no limit.
     #[arg(long, value_name = "N", default_value_t = xseg_batch::request::MAX_DOCUMENTS)]
     pub max_documents: usize,
+    /// Also write each rejected document's diagnostic (index, pointer, offset, sentence), or
+    /// why the request itself is rejected, to standard error.
+    #[arg(long)]
+    pub explain: bool,
     /// The request body; `-` or nothing for standard input.
     #[arg(value_name = "FILE")]
     pub input: Option<PathBuf>,
 }
 
-/// The report format of `xseg check`.
+/// The report format of commands that report as they receive (`listen`, `serve`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
-pub enum Format {
+pub enum LiveFormat {
     /// One line per rejection and warning, then a summary.
     #[default]
     Text,
-    /// One JSON object per rejection, then a summary object.
+    /// One JSON object per rejection and warning, then a summary object.
     Json,
+}
+
+impl From<LiveFormat> for Format {
+    fn from(f: LiveFormat) -> Format {
+        match f {
+            LiveFormat::Text => Format::Text,
+            LiveFormat::Json => Format::Json,
+        }
+    }
 }
 
 /// `xseg check`.
@@ -114,14 +213,21 @@ pub struct CheckArgs {
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// How to read the input; `auto` decides from its content.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = InputFormat::Auto)]
+    pub input: InputFormat,
     /// Print only the summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Print the time taken and the throughput to standard error (always done when standard
+    /// error is a terminal).
+    #[arg(long)]
+    pub stats: bool,
     /// Bytes read (and validated in parallel) at a time.
     #[arg(long, value_name = "BYTES", default_value_t = xseg_batch::stream::DEFAULT_CHUNK_BYTES,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub chunk_bytes: usize,
-    /// NDJSON files; `-` or nothing for standard input.
+    /// Files, plain, gzip or zstd; `-` or nothing for standard input.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }
@@ -154,8 +260,8 @@ pub struct ListenArgs {
     #[arg(long, value_name = "HOST:PORT")]
     pub forward: Option<String>,
     /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    #[arg(long, value_enum, default_value_t = LiveFormat::Text)]
+    pub format: LiveFormat,
     /// Print only the summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,

@@ -1,79 +1,34 @@
-//! `xseg check`: validate NDJSON document streams and report.
+//! `xseg check`: validate files of documents in any input format and report through the
+//! [printer](crate::report).
 
 use std::cell::Cell;
-use std::io::{self, Read, Write};
+use std::io::{self, IsTerminal, Read, Write};
 use std::time::Instant;
 
-use xseg_batch::{Batch, Counters, StreamConfig, StreamError, StreamItem};
+use xseg::Warnings;
+use xseg_batch::request::MAX_DOCUMENTS;
+use xseg_batch::stream::MAX_LINE_BYTES;
+use xseg_batch::{Batch, Checked, Request, StreamConfig, StreamError};
 
-use crate::args::{CheckArgs, Format};
+use crate::args::CheckArgs;
 use crate::exit;
-use crate::input::Source;
+use crate::input::frames::{Frames, FramesError};
+use crate::input::texts::{self, Texts};
+use crate::input::{sniff, InputFormat, Refused, Source};
 use crate::progress::Progress;
-use crate::report::{write_more_warnings, Rejected, Summary, Warned};
+use crate::report::document::{
+    datagram_message, explain_request, frame_kind, report_document, report_oversized, thousands,
+    Place, Report,
+};
+use crate::report::{self, Extra, Finding, Printer, Style};
 
-/// What to print for each document.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Style {
-    /// Text or JSON lines.
-    pub format: Format,
-    /// Only the summary.
-    pub quiet: bool,
-}
-
-/// Writes the report lines of one stream document: its rejection, if any, and (in text) its
-/// warnings. Offsets are offsets in the stream; pointers are computed on the document.
-///
-/// # Errors
-///
-/// Errors of the writer.
-pub fn write_item(
-    w: &mut impl Write,
-    label: &str,
-    item: &StreamItem<'_>,
-    style: Style,
-) -> io::Result<()> {
-    if style.quiet {
-        return Ok(());
-    }
-    let result = item.result();
-    if let Some(error) = result.outcome().error() {
-        let location = error.locate(item.document(), 0);
-        let id = result.outcome().id();
-        let rejected = Rejected {
-            file: label,
-            line: Some(item.line()),
-            id: id.as_deref(),
-            code: error.code().as_str(),
-            message: error.message(),
-            pointer: &location.pointer,
-            offset: item.offset() + error.offset() as u64,
-            detail: error.kind().description(),
-        };
-        match style.format {
-            Format::Text => rejected.write_text(w)?,
-            Format::Json => rejected.write_json(w)?,
-        }
-    }
-    if style.format == Format::Text && result.warnings() > 0 {
-        let kept = item.warnings().as_slice();
-        for warning in kept {
-            let location = warning.locate(item.document(), 0);
-            Warned {
-                file: label,
-                line: Some(item.line()),
-                detail: warning.kind().description(),
-                pointer: &location.pointer,
-                offset: item.offset() + warning.offset() as u64,
-            }
-            .write_text(w)?;
-        }
-        let more = result.warnings().saturating_sub(kept.len());
-        if more > 0 {
-            write_more_warnings(w, label, Some(item.line()), more)?;
-        }
-    }
-    Ok(())
+/// The longest JSON text kept whole: room for a request of [`MAX_DOCUMENTS`] documents of the
+/// size limit with their escapes (twice their size), at most [`MAX_LINE_BYTES`]. Longer texts
+/// are skipped as they are read and reported as too large.
+pub fn text_limit(document_limit: usize) -> usize {
+    document_limit
+        .saturating_mul(2 * MAX_DOCUMENTS)
+        .min(MAX_LINE_BYTES)
 }
 
 /// Counts the bytes read through it, even when a later read fails.
@@ -90,45 +45,417 @@ impl<R: Read> Read for Counted<'_, R> {
     }
 }
 
-/// Runs the command over `sources`, printing the report to `out` and problems with the
-/// inputs to `err`; returns the exit status.
+/// Why reading a source stopped.
+enum Stop {
+    /// The input failed: reported, and the next source is read.
+    Input(String),
+    /// The output failed: the run ends.
+    Output(io::Error),
+}
+
+impl From<io::Error> for Stop {
+    fn from(e: io::Error) -> Stop {
+        Stop::Output(e)
+    }
+}
+
+/// The state of a run.
+struct Checker<'r, W> {
+    batch: Batch,
+    printer: Printer,
+    limit: usize,
+    chunk: usize,
+    lines: Vec<u8>,
+    out: &'r mut W,
+    progress: &'r mut Progress,
+    /// Raw bytes read before the current source.
+    raw_before: u64,
+}
+
+impl<W: Write> Checker<'_, W> {
+    /// Writes the pending lines.
+    fn emit(&mut self) -> io::Result<()> {
+        if !self.lines.is_empty() {
+            self.progress.write(self.out, &self.lines)?;
+            self.lines.clear();
+        }
+        Ok(())
+    }
+
+    fn ndjson(&mut self, label: &str, reader: impl Read, raw: &Cell<u64>) -> Result<(), Stop> {
+        let config = StreamConfig::new().with_chunk_bytes(self.chunk);
+        let limit = self.limit;
+        let (printer, lines, progress, out) = (
+            &mut self.printer,
+            &mut self.lines,
+            &mut *self.progress,
+            &mut *self.out,
+        );
+        let raw_before = self.raw_before;
+        let result = self.batch.check_stream(reader, &config, |item| {
+            let result = item.result();
+            let id = result.outcome().id();
+            let error = result.outcome().error();
+            let oversized = item.is_oversized();
+            report_document(
+                printer,
+                &Report {
+                    source: label,
+                    place: Place::Line {
+                        line: item.line(),
+                        offset: item.offset(),
+                    },
+                    document: item.document(),
+                    base: 0,
+                    len: item.len(),
+                    error,
+                    id: id.as_deref(),
+                    warnings: item.warnings(),
+                    total_warnings: if oversized { 0 } else { result.warnings() },
+                    note: None,
+                    extra: &[],
+                },
+                limit,
+                lines,
+            )?;
+            progress.set(raw_before + raw.get());
+            if !lines.is_empty() {
+                progress.write(out, lines)?;
+                lines.clear();
+            }
+            Ok(())
+        });
+        match result {
+            Ok(stats) => {
+                self.printer.tally_mut().bytes += stats.bytes_read;
+                Ok(())
+            }
+            Err(StreamError::Read(e)) => Err(Stop::Input(format!("error reading {label}: {e}"))),
+            Err(StreamError::Sink(e)) => Err(Stop::Output(e)),
+        }
+    }
+
+    /// Validates `docs` and reports them with their places.
+    fn documents(
+        &mut self,
+        label: &str,
+        docs: &[&[u8]],
+        places: &[(Place<'_>, u64, Option<String>)],
+    ) -> io::Result<()> {
+        let results: Vec<(Checked<'_>, Warnings)> = self
+            .batch
+            .validate_map(docs, |_, outcome, w| (Checked::new(&outcome, w), w.clone()));
+        for ((doc, (checked, warnings)), (place, len, note)) in
+            docs.iter().zip(&results).zip(places)
+        {
+            let id = checked.outcome().id();
+            report_document(
+                &mut self.printer,
+                &Report {
+                    source: label,
+                    place: *place,
+                    document: doc,
+                    base: 0,
+                    len: *len,
+                    error: checked.outcome().error(),
+                    id: id.as_deref(),
+                    warnings,
+                    total_warnings: checked.warnings(),
+                    note: note.as_deref(),
+                    extra: &[],
+                },
+                self.limit,
+                &mut self.lines,
+            )?;
+        }
+        self.emit()
+    }
+
+    /// A request body at `place` (a [`Place::Text`]): the request's verdict, then its
+    /// documents.
+    fn request(&mut self, label: &str, body: &[u8], place: Place<'_>) -> io::Result<()> {
+        self.printer.tally_mut().count("requests", 1);
+        let (line, column, offset) = place.start();
+        let (line, column) = (line.unwrap_or(1), column.unwrap_or(1));
+        let mut copy = body.to_vec();
+        let parsed = Request::parse(&mut copy, MAX_DOCUMENTS);
+        let request = match parsed {
+            Ok(request) => request,
+            Err(invalid) => {
+                let (kind, detail, at) = explain_request(body, &invalid);
+                let (l, c) = texts::advance(line, column, body.get(..at).unwrap_or(body));
+                let finding = Finding {
+                    detail: &detail,
+                    line: Some(l),
+                    column: Some(c),
+                    offset: Some(offset + at as u64),
+                    ..Finding::error(label, "InvalidRequestException", invalid.message(), kind)
+                };
+                self.printer.finding(&finding, &mut self.lines)?;
+                return self.emit();
+            }
+        };
+        let strings = texts::member(body, texts::DOCUMENTS_KEY).and_then(|r| {
+            let elements = texts::string_elements(body.get(r.clone())?)?;
+            Some(
+                elements
+                    .into_iter()
+                    .map(|e| e.start + r.start..e.end + r.start)
+                    .collect::<Vec<_>>(),
+            )
+        });
+        let docs = request.documents();
+        let places: Vec<(Place<'_>, u64, Option<String>)> = docs
+            .iter()
+            .enumerate()
+            .map(|(i, doc)| {
+                let place = match strings.as_ref().and_then(|s| s.get(i)) {
+                    Some(r) if strings.as_ref().is_some_and(|s| s.len() == docs.len()) => {
+                        let (l, c) =
+                            texts::advance(line, column, body.get(..r.start).unwrap_or(&[]));
+                        Place::Escaped {
+                            line: l,
+                            column: c,
+                            offset: offset + r.start as u64,
+                            raw: body.get(r.clone()).unwrap_or(&[]),
+                        }
+                    }
+                    _ => place,
+                };
+                (place, doc.len() as u64, None)
+            })
+            .collect();
+        self.documents(label, docs, &places)
+    }
+
+    fn texts(&mut self, label: &str, reader: impl Read, raw: &Cell<u64>) -> Result<(), Stop> {
+        let mut splitter = Texts::new(reader, self.chunk, text_limit(self.limit));
+        let mut found = Vec::new();
+        loop {
+            let more = splitter
+                .next_chunk(&mut found)
+                .map_err(|e| Stop::Input(format!("error reading {label}: {e}")))?;
+            let buf = splitter.buffer();
+            let mut docs: Vec<&[u8]> = Vec::new();
+            let mut places = Vec::new();
+            for t in &found {
+                let text = buf.get(t.range.clone()).unwrap_or(&[]);
+                let place = Place::Text {
+                    line: t.line,
+                    column: t.column,
+                    offset: t.offset,
+                };
+                let note = if t.unterminated {
+                    Some(format!(
+                        "this text never closes, so the rest of the input ({} bytes from line {}) was read as part of it and not checked",
+                        thousands(t.len),
+                        t.line
+                    ))
+                } else if t.stray {
+                    Some(format!(
+                        "{} {} up to the next `{{` or `[` were skipped",
+                        thousands(t.len),
+                        report::plural(t.len, "byte")
+                    ))
+                } else {
+                    None
+                };
+                if t.oversized {
+                    self.documents(label, &docs, &places)?;
+                    docs.clear();
+                    places.clear();
+                    report_oversized(
+                        &mut self.printer,
+                        label,
+                        place,
+                        t.len,
+                        self.limit.min(MAX_LINE_BYTES),
+                        note.as_deref(),
+                        &mut self.lines,
+                    )?;
+                } else if !t.unterminated && xseg::is_daemon_header(text) {
+                    // A daemon header, as in NDJSON captures: not a document.
+                } else if !t.unterminated && texts::is_request(text) {
+                    self.documents(label, &docs, &places)?;
+                    docs.clear();
+                    places.clear();
+                    self.request(label, text, place)?;
+                } else {
+                    docs.push(text);
+                    places.push((place, t.len, note));
+                }
+            }
+            self.documents(label, &docs, &places)?;
+            self.progress.set(self.raw_before + raw.get());
+            if !more {
+                self.printer.tally_mut().bytes += splitter.bytes_read();
+                return Ok(());
+            }
+        }
+    }
+
+    fn whole_request(&mut self, label: &str, mut reader: impl Read) -> Result<(), Stop> {
+        let mut body = Vec::new();
+        reader
+            .read_to_end(&mut body)
+            .map_err(|e| Stop::Input(format!("error reading {label}: {e}")))?;
+        self.printer.tally_mut().bytes += body.len() as u64;
+        let place = Place::Text {
+            line: 1,
+            column: 1,
+            offset: 0,
+        };
+        self.request(label, &body, place)?;
+        Ok(())
+    }
+
+    fn frames(&mut self, label: &str, reader: impl Read, raw: &Cell<u64>) -> Result<(), Stop> {
+        let mut frames = Frames::new(reader, self.chunk);
+        let mut found = Vec::new();
+        loop {
+            let result = frames.next_chunk(&mut found);
+            let buf = frames.buffer();
+            let mut bodies: Vec<&[u8]> = Vec::new();
+            let mut at: Vec<(usize, u64)> = Vec::new();
+            let mut rejected: Vec<(usize, xseg::FrameError)> = Vec::new();
+            for (i, d) in found.iter().enumerate() {
+                let datagram = buf.get(d.range.clone()).unwrap_or(&[]);
+                self.printer.tally_mut().bytes += 4 + datagram.len() as u64;
+                match xseg::split_datagram(datagram) {
+                    Ok(frame) => {
+                        bodies.push(frame.body);
+                        at.push((i, d.offset + frame.body_offset as u64));
+                    }
+                    Err(e) => rejected.push((i, e)),
+                }
+            }
+            let results: Vec<(Checked<'_>, Warnings)> =
+                self.batch.validate_map(&bodies, |_, outcome, w| {
+                    (Checked::new(&outcome, w), w.clone())
+                });
+            let (mut next_body, mut next_rejected) = (0, 0);
+            for (i, d) in found.iter().enumerate() {
+                let extra = [("frame", Extra::Num(d.index))];
+                if let Some((_, e)) = rejected.get(next_rejected).filter(|(j, _)| *j == i) {
+                    next_rejected += 1;
+                    self.printer.tally_mut().verdict(false);
+                    let finding = Finding {
+                        detail: e.kind().description(),
+                        offset: Some(d.offset + e.offset() as u64),
+                        extra: &extra,
+                        ..Finding::error(
+                            label,
+                            e.code().as_str(),
+                            datagram_message(e),
+                            frame_kind(e),
+                        )
+                    };
+                    self.printer.finding(&finding, &mut self.lines)?;
+                    continue;
+                }
+                let (Some(body), Some((checked, warnings)), Some(&(_, offset))) = (
+                    bodies.get(next_body),
+                    results.get(next_body),
+                    at.get(next_body),
+                ) else {
+                    continue;
+                };
+                next_body += 1;
+                let id = checked.outcome().id();
+                report_document(
+                    &mut self.printer,
+                    &Report {
+                        source: label,
+                        place: Place::Binary { offset },
+                        document: body,
+                        base: 0,
+                        len: body.len() as u64,
+                        error: checked.outcome().error(),
+                        id: id.as_deref(),
+                        warnings,
+                        total_warnings: checked.warnings(),
+                        note: None,
+                        extra: &extra,
+                    },
+                    self.limit,
+                    &mut self.lines,
+                )?;
+            }
+            self.emit()?;
+            self.progress.set(self.raw_before + raw.get());
+            match result {
+                Ok(true) => {}
+                Ok(false) => return Ok(()),
+                Err(FramesError::Read(e)) => {
+                    return Err(Stop::Input(format!("error reading {label}: {e}")))
+                }
+                Err(e) => return Err(Stop::Input(format!("{label}: {e}"))),
+            }
+        }
+    }
+}
+
+/// Runs the command over the files of `args`, printing the report to `out` and problems with
+/// the inputs (and, when asked or on a terminal, the throughput) to `err`; returns the exit
+/// status.
 pub fn run(args: &CheckArgs, out: &mut impl Write, err: &mut impl Write) -> u8 {
     let sources = Source::all(&args.files);
+    let typing = sources.contains(&Source::Stdin) && io::stdin().is_terminal();
+    if typing {
+        let _ = writeln!(
+            err,
+            "xseg: reading documents from the terminal; end with Ctrl-D (xseg check FILE reads a file)"
+        );
+    }
     let total: Option<u64> = sources.iter().map(Source::size).sum();
-    let mut progress = Progress::for_stderr(total);
-    let status = check_sources(args, &sources, out, err, &mut progress);
+    // No bar while someone types the input.
+    let mut progress = if typing {
+        Progress::new(None, false)
+    } else {
+        Progress::for_stderr(total)
+    };
+    let stats = args.stats || io::stderr().is_terminal();
+    let status = check_sources(args, &sources, out, err, &mut progress, stats);
     progress.finish();
     status
 }
 
-/// [`run`] with the sources and the progress bar given.
+/// [`run`] with the sources and the progress bar given; `stats` asks for the throughput line.
 pub fn check_sources(
     args: &CheckArgs,
     sources: &[Source],
     out: &mut impl Write,
     err: &mut impl Write,
     progress: &mut Progress,
+    stats: bool,
 ) -> u8 {
     let start = Instant::now();
-    let mut batch = match Batch::with_jobs(args.validation.options(), args.jobs()) {
+    let options = args.validation.options();
+    let batch = match Batch::with_jobs(options, args.jobs()) {
         Ok(batch) => batch,
         Err(e) => {
             let _ = writeln!(err, "xseg: {e}");
             return exit::TROUBLE;
         }
     };
-    let config = StreamConfig::new().with_chunk_bytes(args.chunk_bytes);
     let style = Style {
-        format: args.format,
         quiet: args.quiet,
+        ..Style::new(args.format)
     };
-    let mut counters = Counters::default();
-    let mut bytes_done = 0u64;
+    let mut checker = Checker {
+        batch,
+        printer: Printer::new(style),
+        limit: options.max_document_bytes(),
+        chunk: args.chunk_bytes,
+        lines: Vec::new(),
+        out,
+        progress,
+        raw_before: 0,
+    };
     let mut trouble = false;
-    let mut line = Vec::new();
     for source in sources {
         let label = source.label();
-        let reader = match source.open() {
+        let opened = match source.open() {
             Ok(reader) => reader,
             Err(e) => {
                 let _ = writeln!(err, "xseg: cannot open {label}: {e}");
@@ -136,245 +463,86 @@ pub fn check_sources(
                 continue;
             }
         };
-        let read = Cell::new(0u64);
-        let counted = Counted {
-            inner: reader,
-            count: &read,
-        };
-        let result = batch.check_stream(counted, &config, |item| {
-            counters.record(
-                item.result(),
-                usize::try_from(item.len()).unwrap_or(usize::MAX),
-            );
-            line.clear();
-            write_item(&mut line, &label, item, style)?;
-            progress.set(bytes_done + item.offset() + item.len());
-            if line.is_empty() {
-                Ok(())
-            } else {
-                progress.write(out, &line)
-            }
+        let raw = Cell::new(0u64);
+        let counted: Box<dyn Read + '_> = Box::new(Counted {
+            inner: opened,
+            count: &raw,
         });
-        bytes_done += read.get();
-        progress.set(bytes_done);
+        let result = check_one(&mut checker, &label, counted, args.input, &raw, err);
+        checker.raw_before += raw.get();
         match result {
-            Ok(_) => {}
-            Err(StreamError::Read(e)) => {
-                let _ = writeln!(err, "xseg: error reading {label}: {e}");
+            Ok(()) => {}
+            Err(Stop::Input(message)) => {
+                let _ = writeln!(err, "xseg: {message}");
                 trouble = true;
             }
-            Err(StreamError::Sink(e)) => return output_failed(&e, err),
+            Err(Stop::Output(e)) => return report::output_failed(&e, err),
         }
     }
-    let summary = Summary {
-        counters,
-        bytes: bytes_done,
-        elapsed: start.elapsed(),
-    };
-    line.clear();
-    let written = match args.format {
-        Format::Text => summary.write_text(&mut line),
-        Format::Json => summary.write_json(&mut line),
-    }
-    .and_then(|()| progress.write(out, &line))
-    .and_then(|()| out.flush());
+    let mut lines = std::mem::take(&mut checker.lines);
+    let written = checker
+        .printer
+        .finish(&[], &mut lines)
+        .and_then(|()| checker.progress.write(checker.out, &lines))
+        .and_then(|()| checker.out.flush());
     if let Err(e) = written {
-        return output_failed(&e, err);
+        return report::output_failed(&e, err);
+    }
+    checker.progress.finish();
+    let tally = checker.printer.tally();
+    if stats && !trouble {
+        let _ = writeln!(
+            err,
+            "xseg: {}",
+            report::throughput(tally.bytes, tally.documents, "document", start.elapsed())
+        );
     }
     if trouble {
         exit::TROUBLE
-    } else if summary.counters.rejected > 0 {
+    } else if tally.errors > 0 {
         exit::REJECTED
     } else {
         exit::OK
     }
 }
 
-/// Standard output failed: say so, unless the reader went away (`xseg check | head`).
-fn output_failed(e: &io::Error, err: &mut impl Write) -> u8 {
-    if e.kind() != io::ErrorKind::BrokenPipe {
-        let _ = writeln!(err, "xseg: cannot write the report: {e}");
+fn check_one<'r, W: Write>(
+    checker: &mut Checker<'_, W>,
+    label: &str,
+    reader: Box<dyn Read + 'r>,
+    format: InputFormat,
+    raw: &Cell<u64>,
+    err: &mut impl Write,
+) -> Result<(), Stop> {
+    let sniffed = match sniff(reader, format) {
+        Ok(s) => s,
+        Err(Refused::Binary) => {
+            return Err(Stop::Input(format!(
+                "{label}: looks like binary data, not JSON text"
+            )))
+        }
+        Err(Refused::Read(e)) => return Err(Stop::Input(format!("error reading {label}: {e}"))),
+    };
+    if let Some(note) = &sniffed.note {
+        let _ = writeln!(err, "xseg: {label}: {note}");
     }
-    exit::TROUBLE
+    let reader = sniffed.reader;
+    match sniffed.format {
+        InputFormat::Ndjson | InputFormat::Auto => checker.ndjson(label, reader, raw),
+        InputFormat::Json => checker.texts(label, reader, raw),
+        InputFormat::Request => checker.whole_request(label, reader),
+        InputFormat::Frames => checker.frames(label, reader, raw),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::args::{Cli, Command};
-    use clap::Parser;
-    use std::path::PathBuf;
-    use xseg::Options;
-
-    const GOOD: &str = r#"{"name":"web","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1.5,"end_time":2}"#;
-
-    fn lines(input: &str, style: Style) -> String {
-        let mut batch = Batch::sequential(Options::default());
-        let mut out = Vec::new();
-        batch
-            .check_stream(input.as_bytes(), &StreamConfig::new(), |item| {
-                write_item(&mut out, "in", item, style)
-            })
-            .unwrap();
-        String::from_utf8(out).unwrap()
-    }
-
-    const TEXT: Style = Style {
-        format: Format::Text,
-        quiet: false,
-    };
-    const JSON: Style = Style {
-        format: Format::Json,
-        quiet: false,
-    };
 
     #[test]
-    fn items_as_text() {
-        let sub = GOOD.replace(
-            "\"end_time\":2}",
-            "\"end_time\":2,\"subsegments\":[{\"name\":\"a,b\",\"id\":\"1111111111111111\",\"start_time\":1,\"end_time\":2}]}",
-        );
-        let upper = GOOD.replace("70de5b6f19ff9a0a", "70DE5B6F19FF9A0A");
-        let input = format!("{GOOD}\n{sub}\n\nnope\n{upper}\n");
-        let sub_at = GOOD.len() + 1;
-        let name_at = sub_at + sub.find("\"a,b\"").unwrap();
-        let nope_at = sub_at + sub.len() + 2;
-        let upper_at = nope_at + 5;
-        assert_eq!(
-            lines(&input, TEXT),
-            format!(
-                "in:2: 70de5b6f19ff9a0a InvalidName \u{2014} `name` contains a character outside the allowed set at /subsegments/0/name (byte {name_at})\n\
-                 in:4: - ParseError \u{2014} invalid literal (byte {nope_at})\n\
-                 in:5: warning: `id` has upper-case hex digits at /id (byte {})\n",
-                upper_at + upper.find("\"70DE").unwrap()
-            )
-        );
-        assert_eq!(
-            lines(
-                &input,
-                Style {
-                    quiet: true,
-                    ..TEXT
-                }
-            ),
-            ""
-        );
-    }
-
-    #[test]
-    fn items_as_json() {
-        let input = format!("{GOOD}\n{{\"id\":\"x\\u0022\"}}\n");
-        let at = GOOD.len() + 1;
-        assert_eq!(
-            lines(&input, JSON),
-            format!(
-                "{{\"file\":\"in\",\"line\":2,\"Id\":\"x\\\"\",\"ErrorCode\":\"InvalidId\",\"Message\":\"Invalid segment. ErrorCode: InvalidId\",\"pointer\":\"/id\",\"offset\":{},\"detail\":\"`id` is not 16 hex digits\"}}\n",
-                at + 6
-            )
-        );
-    }
-
-    #[test]
-    fn more_warnings_than_kept() {
-        let annotations: Vec<String> = (0..20).map(|i| format!("\"bad key {i}\":1")).collect();
-        let doc = GOOD.replace(
-            "\"end_time\":2}",
-            &format!(
-                "\"end_time\":2,\"annotations\":{{{}}}}}",
-                annotations.join(",")
-            ),
-        );
-        let text = lines(&doc, TEXT);
-        let got: Vec<&str> = text.lines().collect();
-        assert_eq!(got.len(), xseg::limits::MAX_WARNINGS + 1);
-        assert_eq!(
-            got[xseg::limits::MAX_WARNINGS],
-            "in:1: warning: 4 more warnings not shown"
-        );
-        assert!(got[0].starts_with("in:1: warning: annotation key is not"));
-    }
-
-    fn args(argv: &[&str]) -> CheckArgs {
-        let mut full = vec!["xseg", "check"];
-        full.extend_from_slice(argv);
-        match Cli::parse_from(full).command {
-            Command::Check(c) => c,
-            _ => panic!("check"),
-        }
-    }
-
-    fn temp(name: &str, contents: &str) -> PathBuf {
-        let path = std::env::temp_dir().join(format!("xseg-check-{}-{name}", std::process::id()));
-        std::fs::write(&path, contents).unwrap();
-        path
-    }
-
-    fn check(argv: &[&str], sources: &[Source]) -> (u8, String, String) {
-        let (mut out, mut err) = (Vec::new(), Vec::new());
-        let mut progress = Progress::new(None, false);
-        let status = check_sources(&args(argv), sources, &mut out, &mut err, &mut progress);
-        (
-            status,
-            String::from_utf8(out).unwrap(),
-            String::from_utf8(err).unwrap(),
-        )
-    }
-
-    #[test]
-    fn exit_status_and_summary() {
-        let good = temp("good", &format!("{GOOD}\n{GOOD}"));
-        let bad = temp("bad", "[]\n");
-        let g = Source::File(good.clone());
-        let b = Source::File(bad.clone());
-        let (status, out, err) = check(&["--format", "json", "-j", "1"], std::slice::from_ref(&g));
-        assert_eq!(status, exit::OK);
-        assert_eq!(err, "");
-        let bytes = 2 * GOOD.len() + 1;
-        assert_eq!(
-            out,
-            format!("{{\"summary\":{{\"documents\":2,\"accepted\":2,\"rejected\":0,\"warnings\":0,\"bytes\":{bytes}}}}}\n")
-        );
-        let (status, out, _) = check(
-            &["--format", "json", "-q", "-j", "2"],
-            &[g.clone(), b.clone()],
-        );
-        assert_eq!(status, exit::REJECTED);
-        assert_eq!(
-            out,
-            format!("{{\"summary\":{{\"documents\":3,\"accepted\":2,\"rejected\":1,\"warnings\":0,\"bytes\":{}}}}}\n", bytes + 3)
-        );
-        let missing = Source::File("/nonexistent/x.ndjson".into());
-        let (status, out, err) = check(&["-q"], &[missing, b]);
-        assert_eq!(status, exit::TROUBLE);
-        assert!(
-            err.starts_with("xseg: cannot open /nonexistent/x.ndjson: "),
-            "{err}"
-        );
-        assert!(
-            out.starts_with(
-                "1 document: 0 accepted, 1 rejected, 0 warnings\n  MissingId         1\n"
-            ),
-            "{out}"
-        );
-        std::fs::remove_file(good).unwrap();
-        std::fs::remove_file(bad).unwrap();
-    }
-
-    #[test]
-    fn output_failures() {
-        let mut err = Vec::new();
-        assert_eq!(
-            output_failed(&io::Error::from(io::ErrorKind::BrokenPipe), &mut err),
-            exit::TROUBLE
-        );
-        assert!(err.is_empty());
-        assert_eq!(
-            output_failed(&io::Error::other("full"), &mut err),
-            exit::TROUBLE
-        );
-        assert_eq!(
-            String::from_utf8(err).unwrap(),
-            "xseg: cannot write the report: full\n"
-        );
+    fn texts_are_kept_up_to_a_full_request() {
+        assert_eq!(text_limit(65_536), 65_536 * 100);
+        assert_eq!(text_limit(usize::MAX), MAX_LINE_BYTES);
+        assert_eq!(text_limit(0), 0);
     }
 }

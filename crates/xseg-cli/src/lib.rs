@@ -1,13 +1,17 @@
 //! # xseg-cli — the `xseg` command
 //!
 //! `xseg put-trace-segments` answers a PutTraceSegments request body as the X-Ray service
-//! would; `xseg check` validates NDJSON document streams and reports each rejection and
-//! warning, then a summary; `xseg listen` receives daemon datagrams on UDP, as the X-Ray
-//! daemon does, and reports each rejection and warning as they arrive. `docs/CLI.md` in the repository describes every option, output
-//! format and exit status.
+//! would; `xseg check` validates files of documents (NDJSON, JSON texts, requests, datagram
+//! captures, compressed or not) and reports each rejection and warning, then a summary;
+//! `xseg listen` receives daemon datagrams on UDP, as the X-Ray daemon does, and reports each
+//! rejection and warning as they arrive; `xseg completions` and `xseg man` print shell
+//! completions and the manual page. `docs/CLI.md` in the repository describes every option,
+//! output format and exit status.
 //!
-//! The modules hold the logic so that it can be tested and reused: [`report`] formats one
-//! rejection, warning or summary as text or JSON for any source of documents.
+//! The modules hold the logic so that it can be tested and reused: [`report`] is the one
+//! printer of every command (text, JSON, SARIF, GitHub workflow commands) and
+//! [`report::document`] turns a validated document into its findings; [`input`] opens,
+//! decompresses and sorts the inputs of `check`.
 //!
 //! ```
 //! use clap::Parser;
@@ -54,6 +58,37 @@ pub fn run(cli: &Cli) -> ExitCode {
         Command::PutTraceSegments(args) => put::run(args, &mut out, &mut err),
         Command::Check(args) => check::run(args, &mut out, &mut err),
         Command::Listen(args) => listen::run(args, &mut out, &mut err),
+        Command::Completions(args) => completions(args.shell, &mut out, &mut err),
+        Command::Man => man(&mut out, &mut err),
     };
     ExitCode::from(status)
+}
+
+/// Writes the completion script for `shell` (`clap_complete`).
+pub fn completions(
+    shell: clap_complete::Shell,
+    out: &mut impl io::Write,
+    err: &mut impl io::Write,
+) -> u8 {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    clap_complete::generate(shell, &mut command, "xseg", out);
+    finish_output(out, err)
+}
+
+/// Writes the manual page, roff (`clap_mangen`).
+pub fn man(out: &mut impl io::Write, err: &mut impl io::Write) -> u8 {
+    use clap::CommandFactory;
+    let page = clap_mangen::Man::new(Cli::command());
+    match page.render(out) {
+        Ok(()) => finish_output(out, err),
+        Err(e) => report::output_failed(&e, err),
+    }
+}
+
+fn finish_output(out: &mut impl io::Write, err: &mut impl io::Write) -> u8 {
+    match out.flush() {
+        Ok(()) => exit::OK,
+        Err(e) => report::output_failed(&e, err),
+    }
 }

@@ -28,9 +28,9 @@ impl Progress {
         let bar = enabled.then(|| {
             let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::hidden());
             let template = if total.is_some() {
-                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} ({bytes_per_sec}, {eta})"
+                "{spinner} [{elapsed_precise}] {wide_bar} {decimal_bytes}/{decimal_total_bytes} ({decimal_bytes_per_sec}, {eta})"
             } else {
-                "{spinner} [{elapsed_precise}] {bytes} ({bytes_per_sec})"
+                "{spinner} [{elapsed_precise}] {decimal_bytes} ({decimal_bytes_per_sec})"
             };
             if let Ok(style) = ProgressStyle::with_template(template) {
                 bar.set_style(style);

@@ -3,11 +3,12 @@
 use std::io::Write;
 
 use xseg::Options;
-use xseg_batch::Batch;
+use xseg_batch::{Batch, Request};
 
 use crate::args::PutArgs;
 use crate::exit;
 use crate::input::Source;
+use crate::report::document::{explain_request, too_large_detail};
 
 /// The answer to a request body: exit status and the JSON body for standard output.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,12 +51,60 @@ pub fn run(args: &PutArgs, out: &mut impl Write, err: &mut impl Write) -> u8 {
     };
     let options: Options = args.validation.options();
     let mut batch = Batch::new(options);
+    if args.explain {
+        explain(&mut batch, &body, args.max_documents, err);
+    }
     let answer = answer(&mut batch, &mut body, args.max_documents);
     if let Err(e) = writeln!(out, "{}", answer.body).and_then(|()| out.flush()) {
         let _ = writeln!(err, "xseg: cannot write the answer: {e}");
         return exit::TROUBLE;
     }
     answer.status
+}
+
+/// Writes to `err` why the request is rejected, or one line per rejected document:
+/// `xseg: document N: ErrorCode — sentence at /pointer (byte B of the document)`, or
+/// `xseg: request: sentence (byte B, line L, column C)`. `N` counts from 0, as the request's
+/// array does.
+pub fn explain(batch: &mut Batch, body: &[u8], max_documents: usize, err: &mut impl Write) {
+    let mut copy = body.to_vec();
+    let request = match Request::parse(&mut copy, max_documents) {
+        Ok(request) => request,
+        Err(invalid) => {
+            let (_, detail, at) = explain_request(body, &invalid);
+            let (line, column) = crate::input::texts::advance(1, 1, body.get(..at).unwrap_or(body));
+            let _ = writeln!(
+                err,
+                "xseg: request: {detail} (byte {at}, line {line}, column {column})"
+            );
+            return;
+        }
+    };
+    let limit = batch.options().max_document_bytes();
+    let documents = request.documents();
+    let results = batch.validate(documents);
+    for (i, (doc, result)) in documents.iter().zip(&results).enumerate() {
+        let Some(error) = result.outcome().error() else {
+            continue;
+        };
+        let loc = error.locate(doc, 0);
+        let detail = if error.kind() == xseg::ErrorKind::DocumentTooLarge {
+            too_large_detail(doc.len() as u64, limit)
+        } else {
+            error.kind().description().to_owned()
+        };
+        let at = if loc.pointer.is_empty() {
+            String::new()
+        } else {
+            format!(" at {}", loc.pointer)
+        };
+        let _ = writeln!(
+            err,
+            "xseg: document {i}: {} \u{2014} {detail}{at} (byte {} of the document)",
+            error.code().as_str(),
+            error.offset()
+        );
+    }
 }
 
 #[cfg(test)]

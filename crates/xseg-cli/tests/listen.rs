@@ -164,19 +164,19 @@ fn reports_every_kind_of_datagram_as_json() {
     let nan_at = h + nan.find("NaN").unwrap();
     let want = [
         json!({"file": file, "Id": "70de5b6f19ff9a0a", "ErrorCode": "InvalidName",
-               "Message": "Invalid segment. ErrorCode: InvalidName", "pointer": "/name",
+               "Message": "Invalid segment. ErrorCode: InvalidName", "kind": "InvalidNameChar", "pointer": "/name",
                "offset": name_at, "detail": "`name` contains a character outside the allowed set",
                "peer": peer, "datagram": 2}),
         json!({"file": file, "ErrorCode": "InvalidHeader",
-               "Message": "Invalid datagram. ErrorCode: InvalidHeader", "pointer": "",
+               "Message": "Invalid datagram. ErrorCode: InvalidHeader", "kind": "BadFormat", "pointer": "",
                "offset": 10, "detail": "header `format` is not \"json\"",
                "peer": peer, "datagram": 3}),
         json!({"file": file, "ErrorCode": "MissingBody",
-               "Message": "Invalid datagram. ErrorCode: MissingBody", "pointer": "",
+               "Message": "Invalid datagram. ErrorCode: MissingBody", "kind": "NoNewline", "pointer": "",
                "offset": GOOD.len(), "detail": "datagram has no newline between header and body",
                "peer": peer, "datagram": 4}),
         json!({"file": file, "ErrorCode": "MissingBody",
-               "Message": "Invalid datagram. ErrorCode: MissingBody", "pointer": "",
+               "Message": "Invalid datagram. ErrorCode: MissingBody", "kind": "EmptyBody", "pointer": "",
                "offset": h, "detail": "datagram has an empty body",
                "peer": peer, "datagram": 5}),
         json!({"file": file, "Id": "70de5b6f19ff9a0a", "warning": "InvalidAnnotationKey",
@@ -184,14 +184,15 @@ fn reports_every_kind_of_datagram_as_json() {
                "detail": "annotation key is not `[A-Za-z0-9_.]{1,500}`",
                "peer": peer, "datagram": 6}),
         json!({"file": file, "ErrorCode": "ParseError",
-               "Message": "Invalid segment. ErrorCode: ParseError", "pointer": "",
+               "Message": "Invalid segment. ErrorCode: ParseError", "kind": "ExpectedValue", "pointer": "",
                "offset": nan_at, "detail": "expected a JSON value",
                "peer": peer, "datagram": 7}),
-        json!({"summary": {"received": 7, "accepted": 2, "rejected": 5, "warnings": 1,
+        json!({"summary": {"documents": 7, "accepted": 2, "rejected": 5, "warnings": 1,
                "bytes": datagrams.iter().map(Vec::len).sum::<usize>(),
-               "ErrorCode": {"MissingBody": 2, "InvalidHeader": 1, "ParseError": 1,
+               "by_code": {"MissingBody": 2, "InvalidHeader": 1, "ParseError": 1,
                              "InvalidName": 1},
-                             "dropped": 0}}),
+               "by_warning": {"InvalidAnnotationKey": 1},
+               "received": 7, "dropped": 0}}),
     ];
     let got = json_lines(&done.stdout);
     assert_eq!(got.len(), want.len(), "{}", done.stdout);
@@ -205,7 +206,7 @@ fn reports_every_kind_of_datagram_as_json() {
     // The summary line's per-code counts come in the order of the summary (section 7's codes
     // first), not sorted.
     assert!(done.stdout.lines().last().unwrap().contains(
-        r#""ErrorCode":{"MissingBody":2,"InvalidHeader":1,"ParseError":1,"InvalidName":1},"dropped":0}"#
+        r#""by_code":{"MissingBody":2,"InvalidHeader":1,"ParseError":1,"InvalidName":1},"#
     ));
 }
 
@@ -364,8 +365,9 @@ fn sigint_and_sigterm_print_the_summary_and_exit_zero() {
         assert_eq!(
             done.stdout,
             format!(
-                "{{\"summary\":{{\"received\":2,\"accepted\":1,\"rejected\":1,\"warnings\":0,\
-                 \"bytes\":{bytes},\"ErrorCode\":{{\"MissingBody\":1}},\"dropped\":0}}}}\n"
+                "{{\"summary\":{{\"documents\":2,\"accepted\":1,\"rejected\":1,\"warnings\":0,\
+                 \"bytes\":{bytes},\"by_code\":{{\"MissingBody\":1}},\"by_warning\":{{}},\
+                 \"received\":2,\"dropped\":0}}}}\n"
             ),
             "SIG{signal}"
         );
@@ -539,5 +541,5 @@ fn the_python_sdk_sends_one_rejected_and_one_accepted_segment() {
     assert_eq!(summary["received"], 2);
     assert_eq!(summary["accepted"], 1);
     assert_eq!(summary["rejected"], 1);
-    assert_eq!(summary["ErrorCode"], json!({"InvalidName": 1}));
+    assert_eq!(summary["by_code"], json!({"InvalidName": 1}));
 }

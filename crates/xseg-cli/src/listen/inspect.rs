@@ -1,0 +1,130 @@
+//! The inspection side of `xseg listen`: one datagram in, its verdict counted and its report
+//! lines out, through the shared [printer](crate::report).
+//!
+//! A datagram is split and its body validated by one reused [`Validator`]
+//! ([`Validator::validate_datagram`], RULES.md section 7): a datagram whose document is
+//! accepted without warnings allocates nothing. The `Id` of an accepted document with warnings is read from its
+//! top-level `id` member, without validating the document again.
+
+use std::fmt::Write as _;
+use std::io;
+use std::net::SocketAddr;
+
+use xseg::{DatagramOutcome, Options, Validator};
+use xseg_batch::Checked;
+
+use crate::report::document::{datagram_message, frame_kind, report_document, Place, Report};
+use crate::report::{Extra, Finding, Format, Printer, Style, Tally};
+
+/// Validates datagrams and writes their report lines; keeps the [`Tally`].
+#[derive(Debug)]
+pub struct Inspector {
+    validator: Validator,
+    printer: Printer,
+    label: String,
+    peer: String,
+}
+
+impl Inspector {
+    /// An inspector with the core's `options`. `label` names the listening socket in JSON lines
+    /// (their `file`, the sender being in `peer`), e.g. `udp:127.0.0.1:2000`; text lines are
+    /// named after the sender.
+    pub fn new(options: Options, style: Style, label: String) -> Inspector {
+        Inspector {
+            validator: Validator::new(options),
+            printer: Printer::new(Style {
+                noun: "datagram",
+                verb: " received",
+                ..style
+            }),
+            label,
+            peer: String::with_capacity(48),
+        }
+    }
+
+    /// The counts so far: `documents` are the datagrams received.
+    pub const fn tally(&self) -> &Tally {
+        self.printer.tally()
+    }
+
+    /// The printer, for the summary.
+    pub fn printer_mut(&mut self) -> &mut Printer {
+        &mut self.printer
+    }
+
+    /// Checks one datagram from `peer`, counts it, and appends its report lines to `out`.
+    ///
+    /// # Errors
+    ///
+    /// None in practice: the lines are written to memory.
+    pub fn inspect(
+        &mut self,
+        datagram: &[u8],
+        peer: SocketAddr,
+        out: &mut Vec<u8>,
+    ) -> io::Result<()> {
+        self.printer.tally_mut().bytes += datagram.len() as u64;
+        let seq = self.printer.tally().documents + 1;
+        let (frame, outcome) = match self.validator.validate_datagram(datagram) {
+            DatagramOutcome::Document { frame, outcome } => (frame, outcome),
+            DatagramOutcome::Frame(error) => {
+                self.printer.tally_mut().verdict(false);
+                self.set_peer(peer);
+                let text = self.printer.style().format == Format::Text;
+                let extra = [
+                    ("peer", Extra::Str(&self.peer)),
+                    ("datagram", Extra::Num(seq)),
+                ];
+                let finding = Finding {
+                    detail: error.kind().description(),
+                    offset: Some(error.offset() as u64),
+                    extra: if text { &[] } else { &extra },
+                    ..Finding::error(
+                        if text { &self.peer } else { &self.label },
+                        error.code().as_str(),
+                        datagram_message(&error),
+                        frame_kind(&error),
+                    )
+                };
+                return self.printer.finding(&finding, out);
+            }
+        };
+        let warnings = self.validator.warnings();
+        if outcome.is_accepted() && warnings.is_empty() {
+            self.printer.tally_mut().verdict(true);
+            return Ok(());
+        }
+        let checked = Checked::new(&outcome, warnings);
+        let id = checked.outcome().id();
+        self.peer.clear();
+        let _ = write!(self.peer, "{peer}");
+        let text = self.printer.style().format == Format::Text;
+        let extra = [
+            ("peer", Extra::Str(&self.peer)),
+            ("datagram", Extra::Num(seq)),
+        ];
+        let source = if text { &self.peer } else { &self.label };
+        let report = Report {
+            source,
+            place: Place::Binary {
+                offset: frame.body_offset as u64,
+            },
+            document: datagram,
+            base: frame.body_offset,
+            len: frame.body.len() as u64,
+            error: checked.outcome().error(),
+            id: id.as_deref(),
+            warnings,
+            total_warnings: checked.warnings(),
+            note: None,
+            extra: if text { &[] } else { &extra },
+        };
+        let limit = self.validator.options().max_document_bytes();
+        report_document(&mut self.printer, &report, limit, out)
+    }
+
+    fn set_peer(&mut self, peer: SocketAddr) {
+        self.peer.clear();
+        let _ = write!(self.peer, "{peer}");
+    }
+}
