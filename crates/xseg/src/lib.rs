@@ -44,6 +44,7 @@
 
 mod engine;
 mod error;
+pub mod fix;
 mod frame;
 mod json;
 pub mod limits;
