@@ -230,6 +230,11 @@ pub struct Change<'f> {
     pub finding: ErrorKind,
     /// Byte offset of the changed token (value or key) in the input.
     pub offset: usize,
+    /// The input bytes replaced are `start..end`: the token, or for a dropped annotation the
+    /// whole member with one adjacent comma.
+    pub start: usize,
+    /// See [`start`](Change::start).
+    pub end: usize,
     /// RFC 6901 pointer of the value concerned, in the input (for an annotation key, the
     /// annotation's value under its original key).
     pub pointer: &'f str,
@@ -319,6 +324,8 @@ impl<'f> Report<'f> {
             repair: e.repair,
             finding: e.finding,
             offset: e.at,
+            start: e.start,
+            end: e.end,
             pointer: text(&e.pointer),
             before: text(&e.before),
             after: e.after.as_ref().map(text),
@@ -398,28 +405,19 @@ impl Fixer {
         self.done.clear();
         let mut rounds = 0;
         // Each round validates the current bytes and repairs what it finds; it stops when a
-        // round finds nothing new to repair.
-        let mut rejected = loop {
+        // round finds nothing new to repair, or a fault it does not repair.
+        let rejected = loop {
             let cur: &[u8] = if self.edits.is_empty() {
                 doc
             } else {
                 &self.work
             };
-            let outcome = self.find.validate(cur);
             self.findings.clear();
+            let mut verdict = rejection(self.find.validate(cur));
             let mut blocked = false;
-            let rejection = match outcome {
-                Outcome::Accepted(_) => None,
-                Outcome::Rejected(r) => {
-                    Some((r.error().kind(), r.error().offset(), r.error().entity()))
-                }
-            };
-            if let Some((kind, at, _)) = rejection {
-                if self.opts.repairs_kind(kind) {
-                    self.findings.push((kind, at));
-                } else {
-                    blocked = true;
-                }
+            if let Some((kind, at, _)) = verdict {
+                blocked = !self.opts.repairs_kind(kind);
+                self.findings.push((kind, at));
             }
             if !blocked {
                 for w in self.find.warnings() {
@@ -427,29 +425,28 @@ impl Fixer {
                         self.findings.push((w.kind(), w.offset()));
                     }
                 }
+                // under another profile, its first rejection too
+                if let Some(check) = self.check.as_mut() {
+                    verdict = rejection(check.validate(cur));
+                    if let Some((kind, at, _)) = verdict {
+                        blocked = !self.opts.repairs_kind(kind);
+                        self.findings.push((kind, at));
+                    }
+                }
             }
             rounds += 1;
             if blocked || self.findings.is_empty() || rounds > MAX_ROUNDS || !self.repair_round(doc)
             {
-                break rejection;
+                break verdict;
             }
             self.work.clear();
             edit::apply(doc, &self.edits, &self.arena, &mut self.work);
         };
-        // The verdict under the caller's profile.
         let final_bytes: &[u8] = if self.edits.is_empty() {
             doc
         } else {
             &self.work
         };
-        if let Some(check) = self.check.as_mut() {
-            rejected = match check.validate(final_bytes) {
-                Outcome::Accepted(_) => None,
-                Outcome::Rejected(r) => {
-                    Some((r.error().kind(), r.error().offset(), r.error().entity()))
-                }
-            };
-        }
         let Some((kind, at, entity)) = rejected else {
             out.extend_from_slice(final_bytes);
             let status = if self.edits.is_empty() {
@@ -471,7 +468,6 @@ impl Fixer {
         };
         // Not fixable: the input goes out unchanged, with the remaining rejection located in it.
         let offset = edit::to_input(&self.edits, at).unwrap_or_else(|start| start);
-        let had_edits = !self.edits.is_empty();
         self.edits.clear();
         self.arena.clear();
         let ptr_start = self.arena.len();
@@ -483,11 +479,9 @@ impl Fixer {
             }
         }
         out.extend_from_slice(doc);
+        // the warnings of what goes out: the input itself
         let validator = self.check.as_mut().unwrap_or(&mut self.find);
-        if had_edits {
-            // the warnings of what goes out: the input itself
-            let _ = validator.validate(doc);
-        }
+        let _ = validator.validate(doc);
         Report {
             status: Status::Unfixable,
             edits: &[],
@@ -557,6 +551,14 @@ impl Fixer {
         }
         self.edits.sort_unstable_by_key(|e| e.start);
         self.edits.len() > before
+    }
+}
+
+/// The kind, offset and message form of a rejection.
+fn rejection(outcome: Outcome<'_>) -> Option<(ErrorKind, usize, Entity)> {
+    match outcome {
+        Outcome::Accepted(_) => None,
+        Outcome::Rejected(r) => Some((r.error().kind(), r.error().offset(), r.error().entity())),
     }
 }
 
