@@ -1,5 +1,6 @@
 //! Annotations: a key with characters outside `[A-Za-z0-9_.]` gets `_` in their place and is
-//! cut to 500 characters; a repaired key that collides with another is dropped; a string
+//! cut to 500 characters; a repaired key that collides with another is dropped, and so is an
+//! empty key (the service drops both, there is nothing to repair); a string
 //! value over 1,000 characters is cut to 1,000. One annotations object is repaired as a whole,
 //! so collisions are seen whichever warning led to it.
 
@@ -79,7 +80,7 @@ pub(super) fn repair(w: &mut Work<'_, '_>, obj: usize, on: Switches, s: &mut Scr
     }
     for member in Members::new(b, obj) {
         let raw = json::inner(text, member.key.clone());
-        let repaired = on.keys && !raw.is_empty() && !key_ok(raw);
+        let repaired = on.keys && !key_ok(raw);
         let mark = s.keys.len();
         if repaired {
             for u in Units::new(raw).take(MAX_ANNOTATION_KEY_CHARS) {
@@ -102,11 +103,13 @@ pub(super) fn repair(w: &mut Work<'_, '_>, obj: usize, on: Switches, s: &mut Scr
             continue;
         }
         let mine = s.keys.get(me.key.clone());
-        let collides = s.entries.iter().enumerate().any(|(j, other)| {
-            j != i
-                && (!other.repaired || (j < i && !other.dropped))
-                && s.keys.get(other.key.clone()) == mine
-        });
+        // an empty key has nothing to repair: the service drops it, and so does the fixer
+        let collides = me.key.is_empty()
+            || s.entries.iter().enumerate().any(|(j, other)| {
+                j != i
+                    && (!other.repaired || (j < i && !other.dropped))
+                    && s.keys.get(other.key.clone()) == mine
+            });
         if let Some(me) = s.entries.get_mut(i) {
             me.dropped = collides;
         }

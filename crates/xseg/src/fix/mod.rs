@@ -66,7 +66,8 @@ pub enum Repair {
     /// [`NAME_PLACEHOLDER`] when nothing is left.
     Name,
     /// Annotation keys: `_` for each character outside `[A-Za-z0-9_.]`, cut to 500
-    /// characters; a repaired key that collides with another is dropped.
+    /// characters; a repaired key that collides with another is dropped, and so is an empty
+    /// key.
     AnnotationKey,
     /// Annotation string values: cut to 1,000 characters.
     AnnotationValue,
@@ -255,7 +256,7 @@ impl fmt::Display for Change<'_> {
             ),
             None => write!(
                 f,
-                "{} at {}: {} dropped (its key collides with another once repaired)",
+                "{} at {}: {} dropped",
                 self.repair, self.pointer, self.before
             ),
         }

@@ -183,6 +183,16 @@ fn colliding_keys_are_dropped() {
     let d = doc(r#""web""#, r#","annotations":{"x-":1,"x!":2,"x_":3}"#);
     let (_, out, _) = run(service(), &d);
     assert_eq!(out, doc(r#""web""#, r#","annotations":{"x_":3}"#));
+    // an empty key: nothing to repair, dropped
+    let d = doc(r#""web""#, r#","annotations":{"":"gold", "a":1, " " : 2}"#);
+    let (status, out, changes) = run(strict(), &d);
+    assert_eq!(status, Status::Fixed);
+    assert_eq!(out, doc(r#""web""#, r#","annotations":{"a":1, "_" : 2}"#));
+    assert_eq!(changes.len(), 2);
+    let d = doc(r#""web""#, r#","annotations":{"":"gold"}"#);
+    let (_, out, changes) = run(service(), &d);
+    assert_eq!(out, doc(r#""web""#, r#","annotations":{}"#));
+    assert_eq!(changes[0].1, "/annotations/");
 }
 
 #[test]
