@@ -8,6 +8,7 @@
 )]
 
 mod alloc;
+mod docs;
 mod props;
 mod samples;
 
