@@ -426,8 +426,11 @@ impl Fixer {
                         self.findings.push((w.kind(), w.offset()));
                     }
                 }
-                // under another profile, its first rejection too
-                if let Some(check) = self.check.as_mut() {
+                // under another profile, its first rejection too. `strict` rejects only what
+                // `service` rejects or warns about (RULES.md §6), so a document `service`
+                // accepts without a warning needs no second look.
+                let clean = verdict.is_none() && self.find.warnings().is_empty();
+                if let Some(check) = self.check.as_mut().filter(|_| !clean) {
                     verdict = rejection(check.validate(cur));
                     if let Some((kind, at, _)) = verdict {
                         blocked = !self.opts.repairs_kind(kind);
@@ -456,8 +459,8 @@ impl Fixer {
                 Status::Fixed
             };
             let warnings = match &self.check {
-                Some(v) => v.warnings(),
-                None => self.find.warnings(),
+                Some(v) if !self.find.warnings().is_empty() => v.warnings(),
+                _ => self.find.warnings(),
             };
             return Report {
                 status,
