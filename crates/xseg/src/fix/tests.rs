@@ -158,6 +158,22 @@ fn long_annotation_keys_are_cut_at_500() {
         out,
         doc(r#""web""#, &format!(r#","annotations":{{"{want}":1}}"#))
     );
+    // at the cut: an allowed escape is kept as written, a disallowed multi-byte character or
+    // escape becomes one `_`
+    for (tail, want_tail) in [
+        (r"\u005fxyz", r"\u005f"),
+        ("é日本", "_"),
+        (r"\u002d\ud83d\ude00", "_"),
+        (r"\ud83d\ude00\u002d", "_"),
+    ] {
+        let key = format!("{}{tail}", "k".repeat(499));
+        let d = doc(r#""web""#, &format!(r#","annotations":{{"{key}":1}}"#));
+        let (status, out, _) = run(service(), &d);
+        assert_eq!(status, Status::Fixed, "{tail}");
+        let want = format!("{}{want_tail}", "k".repeat(499));
+        let want = doc(r#""web""#, &format!(r#","annotations":{{"{want}":1}}"#));
+        assert_eq!(out, want, "{tail}");
+    }
 }
 
 #[test]
@@ -253,6 +269,14 @@ fn strict_extras() {
     );
     assert_eq!(out, want);
     assert_eq!(changes.len(), 3);
+    // the cut never splits a multi-byte character or an escape
+    let url = format!(r#"{}é\u00e9\ud83d\ude00\"x"#, "p".repeat(247));
+    let http = |url: &str| format!(r#","http":{{"request":{{"url":"{url}","method":"GET"}}}}"#);
+    let (status, out, changes) = run(strict(), &doc(r#""web""#, &http(&url)));
+    assert_eq!(status, Status::Fixed);
+    let want = format!(r#"{}é\u00e9\ud83d\ude00"#, "p".repeat(247));
+    assert_eq!(out, doc(r#""web""#, &http(&want)));
+    assert_eq!(changes[0].1, "/http/request/url");
     // switched off: not fixable
     let (status, out, _) = run(strict().with_repair(Repair::Strict, false), &d);
     assert_eq!((status, out), (Status::Unfixable, d));
