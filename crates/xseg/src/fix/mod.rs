@@ -75,7 +75,7 @@ pub enum Repair {
     Id,
     /// Under [`Profile::Strict`] only: a name of white space becomes the placeholder, `user` and
     /// `http.request` strings are cut to 250 characters, a `content_length` string of digits
-    /// becomes a number, a `namespace` in the wrong case is written in lower case.
+    /// becomes a number.
     Strict,
 }
 
@@ -109,8 +109,9 @@ impl Repair {
         1 << self as u8
     }
 
-    /// The repair for a finding, if it has one. [`Repair::Strict`] findings are warnings
-    /// under `service`; the fixer repairs them only under `strict`.
+    /// The repair for a finding, if it has one: a finding of such a kind is always repaired
+    /// (when its repair is on). [`Repair::Strict`] findings are warnings under `service`; the
+    /// fixer repairs them only under `strict`.
     pub const fn for_kind(kind: ErrorKind) -> Option<Repair> {
         match kind {
             ErrorKind::InvalidNameChar | ErrorKind::NameTooLong | ErrorKind::EmptyName => {
@@ -124,8 +125,7 @@ impl Repair {
             ErrorKind::BlankName
             | ErrorKind::LongUser
             | ErrorKind::LongHttpField
-            | ErrorKind::ContentLengthString
-            | ErrorKind::UnknownNamespace => Some(Repair::Strict),
+            | ErrorKind::ContentLengthString => Some(Repair::Strict),
             _ => None,
         }
     }

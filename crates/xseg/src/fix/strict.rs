@@ -1,7 +1,6 @@
 //! Under `strict`, the other warnings that have a safe repair: a `user` or `http.request`
 //! string over 250 characters is cut to 250; a `content_length` written as a string of digits
-//! becomes that number; a `namespace` that is `aws`, `remote` or `local` in another case is
-//! written in lower case.
+//! becomes that number.
 
 use core::ops::Range;
 
@@ -38,17 +37,6 @@ fn number(raw: &str, out: &mut String) -> bool {
     out.len() > mark
 }
 
-/// The lower-case spelling of a namespace that differs from `aws`, `remote` or `local` only by
-/// case.
-fn namespace(raw: &str) -> Option<&'static str> {
-    ["aws", "remote", "local"].into_iter().find(|want| {
-        let mut units = Units::new(raw);
-        want.chars()
-            .all(|c| units.next().is_some_and(|u| u.ch.to_ascii_lowercase() == c))
-            && units.next().is_none()
-    })
-}
-
 /// Repairs the value `token` the strict warning `finding` is about.
 pub(super) fn repair(w: &mut Work<'_, '_>, token: Range<usize>, finding: ErrorKind) -> bool {
     if w.text.as_bytes().get(token.start) != Some(&b'"') {
@@ -69,14 +57,6 @@ pub(super) fn repair(w: &mut Work<'_, '_>, token: Range<usize>, finding: ErrorKi
                 number(raw, out);
             })
         }
-        ErrorKind::UnknownNamespace => match namespace(raw) {
-            Some(ns) => w.replace(token, Repair::Strict, finding, None, |out| {
-                out.push('"');
-                out.push_str(ns);
-                out.push('"');
-            }),
-            None => false,
-        },
         _ => false,
     }
 }
@@ -86,7 +66,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn numbers_and_namespaces() {
+    fn numbers_and_cuts() {
         let mut s = String::new();
         assert!(number("007", &mut s));
         assert_eq!(s, "7");
@@ -99,10 +79,6 @@ mod tests {
         s.clear();
         assert!(!number("1a", &mut s));
         assert!(s.is_empty());
-        assert_eq!(namespace("AWS"), Some("aws"));
-        assert_eq!(namespace(r"Remot\u0065"), Some("remote"));
-        assert_eq!(namespace("awss"), None);
-        assert_eq!(namespace("aw"), None);
         s.clear();
         truncated(r"ab\u00e9\ud83d\ude00c", 4, &mut s);
         assert_eq!(s, r#""ab\u00e9\ud83d\ude00""#);

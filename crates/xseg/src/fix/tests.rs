@@ -252,9 +252,7 @@ fn strict_extras() {
     let user = "u".repeat(260);
     let d = doc(
         r#""web""#,
-        &format!(
-            r#","user":"{user}","namespace":"Remote","http":{{"response":{{"content_length":"0042"}}}}"#
-        ),
+        &format!(r#","user":"{user}","http":{{"response":{{"content_length":"0042"}}}}"#),
     );
     // under service these are warnings, left as they are
     assert_eq!(run(service(), &d).0, Status::Unchanged);
@@ -263,12 +261,15 @@ fn strict_extras() {
     let want = doc(
         r#""web""#,
         &format!(
-            r#","user":"{}","namespace":"remote","http":{{"response":{{"content_length":42}}}}"#,
+            r#","user":"{}","http":{{"response":{{"content_length":42}}}}"#,
             "u".repeat(250)
         ),
     );
     assert_eq!(out, want);
-    assert_eq!(changes.len(), 3);
+    assert_eq!(changes.len(), 2);
+    // a namespace in the wrong case is not repaired: which one was meant is a guess
+    let d = doc(r#""web""#, r#","namespace":"Remote""#);
+    assert_eq!(run(strict(), &d).0, Status::Unfixable);
     // the cut never splits a multi-byte character or an escape
     let url = format!(r#"{}é\u00e9\ud83d\ude00\"x"#, "p".repeat(247));
     let http = |url: &str| format!(r#","http":{{"request":{{"url":"{url}","method":"GET"}}}}"#);

@@ -120,7 +120,7 @@ fn entity(depth: u32) -> BoxedStrategy<Entity> {
         any::<bool>().prop_flat_map(|u| hex(16, u)),
         prop::collection::vec((key(), value()), 0..5),
         prop::option::of((245usize..260).prop_map(|n| "u".repeat(n))),
-        prop::option::of(prop::sample::select(vec!["aws", "Remote", "LOCAL"])),
+        prop::option::of(prop::sample::select(vec!["aws", "remote", "local"])),
         prop::option::of(prop::sample::select(vec!["12", "007", "0"]).prop_map(str::to_string)),
     );
     let kids = if depth == 0 {
