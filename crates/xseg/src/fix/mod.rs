@@ -243,6 +243,10 @@ pub struct Change<'f> {
     /// of a dropped annotation).
     pub before: &'f str,
     /// The token written instead; `None` when the annotation was dropped.
+    ///
+    /// `before` and `after` are JSON text as it stands in the documents (a string with its
+    /// quotes and escapes, or for `content_length` a number): a JSON report can embed them as
+    /// they are.
     pub after: Option<&'f str>,
 }
 

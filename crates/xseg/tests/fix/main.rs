@@ -57,6 +57,13 @@ pub fn check_report(opts: &FixOptions, input: &[u8], out: &[u8], report: &Report
                 "{c:?}"
             ),
         }
+        // both sides are JSON text a report can embed
+        for side in [Some(c.before), c.after].into_iter().flatten() {
+            assert!(
+                serde_json::from_str::<serde_json::Value>(side).is_ok(),
+                "{c:?}"
+            );
+        }
         rebuilt.extend_from_slice(&input[last..c.start]);
         rebuilt.extend_from_slice(c.after.unwrap_or("").as_bytes());
         last = c.end;
