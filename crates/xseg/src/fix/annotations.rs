@@ -10,8 +10,8 @@ use super::edit::Work;
 use super::json::{self, Member, Members, Units};
 use super::strict::truncated;
 use super::Repair;
-use crate::error::ErrorKind;
 use crate::limits::{MAX_ANNOTATION_KEY_CHARS, MAX_ANNOTATION_VALUE_CHARS};
+use crate::ErrorKind;
 
 /// A character the service keeps in an annotation key.
 fn key_char(c: char) -> bool {

@@ -5,7 +5,7 @@ use core::ops::Range;
 
 use super::json;
 use super::Repair;
-use crate::error::ErrorKind;
+use crate::ErrorKind;
 
 /// One replacement of `start..end` of the input. Every edit is a change the report lists.
 #[derive(Clone, Debug)]

@@ -7,7 +7,7 @@ use core::ops::Range;
 use super::edit::Work;
 use super::json::{self, Units};
 use super::Repair;
-use crate::error::ErrorKind;
+use crate::ErrorKind;
 
 /// Appends the id of raw string text `raw` with hex letters in lower case, quotes included.
 /// A letter written as an escape is written plainly.

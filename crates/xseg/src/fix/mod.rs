@@ -42,10 +42,9 @@ mod strict;
 
 use core::fmt;
 
-use crate::error::{Category, Entity, ErrorCode, ErrorKind};
-use crate::profile::{Options, Profile};
-use crate::warning::Warnings;
-use crate::{Outcome, Validator};
+use crate::{
+    Category, Entity, ErrorCode, ErrorKind, Options, Outcome, Profile, Validator, Warnings,
+};
 
 use edit::{Edit, Work};
 

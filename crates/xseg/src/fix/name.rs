@@ -6,8 +6,8 @@ use core::ops::Range;
 use super::edit::Work;
 use super::json::{self, Units};
 use super::{Repair, NAME_PLACEHOLDER};
-use crate::error::ErrorKind;
 use crate::limits::MAX_NAME_CHARS;
+use crate::ErrorKind;
 
 /// Whether `c` may appear in a name: the core's name rule (RULES.md §5).
 fn allowed(c: char) -> bool {

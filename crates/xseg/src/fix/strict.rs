@@ -7,8 +7,8 @@ use core::ops::Range;
 use super::edit::Work;
 use super::json::{self, Units};
 use super::Repair;
-use crate::error::ErrorKind;
 use crate::limits::MAX_USER_CHARS;
+use crate::ErrorKind;
 
 /// Appends the first `n` characters of raw string text `raw`, quotes included, never cutting
 /// an escape or a UTF-8 sequence.
