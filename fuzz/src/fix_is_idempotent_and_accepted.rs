@@ -13,12 +13,12 @@
 //! The input is also tried with a name of disallowed characters put in front, so that most
 //! inputs that are segments need a repair.
 
-use xseg::fix::{FixOptions, Fixer, Report, Status};
+use xseg::fix::{FixOptions, FixReport, FixStatus, Fixer};
 use xseg::{Options, Profile, Validator};
 
 use crate::answer::literal;
 
-fn check_changes(input: &[u8], out: &[u8], report: &Report<'_>) {
+fn check_changes(input: &[u8], out: &[u8], report: &FixReport<'_>) {
     let mut rebuilt = Vec::with_capacity(out.len());
     let mut last = 0;
     for c in report.changes() {
@@ -73,20 +73,20 @@ fn check(doc: &[u8], profile: Profile) {
     let status = report.status();
     check_changes(doc, &once, &report);
     match status {
-        Status::Unchanged | Status::Unfixable => {
+        FixStatus::Unchanged | FixStatus::Unfixable => {
             assert_eq!(once, doc, "{profile:?} {status:?}: {}", lit());
-            assert_eq!(report.unfixable().is_some(), status == Status::Unfixable);
+            assert_eq!(report.unfixable().is_some(), status == FixStatus::Unfixable);
         }
-        Status::Fixed => {
+        FixStatus::Fixed => {
             assert!(report.changes().len() > 0);
             assert!(v.validate(&once).is_accepted(), "{profile:?}: {}", lit());
         }
     }
     if clean {
-        assert_eq!(status, Status::Unchanged, "{profile:?}: {}", lit());
+        assert_eq!(status, FixStatus::Unchanged, "{profile:?}: {}", lit());
     }
     if only_repairable {
-        assert_ne!(status, Status::Unfixable, "{profile:?}: {}", lit());
+        assert_ne!(status, FixStatus::Unfixable, "{profile:?}: {}", lit());
         assert!(v.validate(&once).is_accepted(), "{profile:?}: {}", lit());
         for w in v.warnings() {
             assert!(
@@ -99,7 +99,7 @@ fn check(doc: &[u8], profile: Profile) {
 
     let mut twice = Vec::new();
     let again = fixer.fix(&once, &mut twice);
-    assert_ne!(again.status(), Status::Fixed, "{profile:?}: {}", lit());
+    assert_ne!(again.status(), FixStatus::Fixed, "{profile:?}: {}", lit());
     assert_eq!(twice, once, "{profile:?}: fixing twice differs: {}", lit());
 }
 

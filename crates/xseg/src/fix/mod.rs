@@ -11,13 +11,13 @@
 //! fixable, and the document is written unchanged. `docs/FIXING.md` gives every rule and why.
 //!
 //! ```
-//! use xseg::fix::{Fixer, FixOptions, Status};
+//! use xseg::fix::{Fixer, FixOptions, FixStatus};
 //!
 //! let mut fixer = Fixer::new(FixOptions::default());
 //! let doc = br#"{"name":"checkout (eu)","id":"70DE5B6F19FF9A0A","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1.5,"end_time":2,"annotations":{"user-id":"u1"}}"#;
 //! let mut out = Vec::new();
 //! let report = fixer.fix(doc, &mut out);
-//! assert_eq!(report.status(), Status::Fixed);
+//! assert_eq!(report.status(), FixStatus::Fixed);
 //! assert_eq!(
 //!     std::str::from_utf8(&out).unwrap(),
 //!     r#"{"name":"checkout eu","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1.5,"end_time":2,"annotations":{"user_id":"u1"}}"#
@@ -99,11 +99,6 @@ impl Repair {
         }
     }
 
-    /// The repair a name stands for (see [`Repair::name`]).
-    pub fn from_name(name: &str) -> Option<Repair> {
-        Repair::ALL.into_iter().find(|r| r.name() == name)
-    }
-
     const fn bit(self) -> u8 {
         1 << self as u8
     }
@@ -135,6 +130,45 @@ impl fmt::Display for Repair {
         f.write_str(self.name())
     }
 }
+
+/// Parses a repair's name (see [`Repair::name`]).
+///
+/// ```
+/// use xseg::fix::Repair;
+/// assert_eq!("annotation-key".parse(), Ok(Repair::AnnotationKey));
+/// assert!("names".parse::<Repair>().is_err());
+/// ```
+impl core::str::FromStr for Repair {
+    type Err = ParseRepairError;
+
+    fn from_str(name: &str) -> Result<Repair, ParseRepairError> {
+        Repair::ALL
+            .into_iter()
+            .find(|r| r.name() == name)
+            .ok_or_else(|| ParseRepairError {
+                name: name.to_owned(),
+            })
+    }
+}
+
+/// A name that is not one of [`Repair::name`]'s.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseRepairError {
+    name: String,
+}
+
+impl fmt::Display for ParseRepairError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown repair `{}` (expected one of", self.name)?;
+        for (i, r) in Repair::ALL.iter().enumerate() {
+            let sep = if i == 0 { " " } else { ", " };
+            write!(f, "{sep}{r}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+impl std::error::Error for ParseRepairError {}
 
 /// What the fixer checks against (the validation [`Options`], whose profile decides the
 /// verdict) and which repairs it may make (all by default).
@@ -200,23 +234,23 @@ impl FixOptions {
 
 /// What became of a document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Status {
+pub enum FixStatus {
     /// Accepted with nothing to repair: written byte for byte.
     Unchanged,
     /// Repaired; the repaired document is accepted.
     Fixed,
-    /// Rejected for a reason the fixer does not repair (see [`Report::unfixable`]): written
+    /// Rejected for a reason the fixer does not repair (see [`FixReport::unfixable`]): written
     /// byte for byte.
     Unfixable,
 }
 
-impl Status {
+impl FixStatus {
     /// `unchanged`, `fixed` or `unfixable`.
     pub const fn name(self) -> &'static str {
         match self {
-            Status::Unchanged => "unchanged",
-            Status::Fixed => "fixed",
-            Status::Unfixable => "unfixable",
+            FixStatus::Unchanged => "unchanged",
+            FixStatus::Fixed => "fixed",
+            FixStatus::Unfixable => "unfixable",
         }
     }
 }
@@ -306,21 +340,21 @@ impl fmt::Display for Unfixable<'_> {
 
 /// What [`Fixer::fix`] did to one document. Borrows the fixer until the next document.
 #[derive(Clone, Copy, Debug)]
-pub struct Report<'f> {
-    status: Status,
+pub struct FixReport<'f> {
+    status: FixStatus,
     edits: &'f [Edit],
     arena: &'f str,
     unfixable: Option<Unfixable<'f>>,
     warnings: &'f Warnings,
 }
 
-impl<'f> Report<'f> {
+impl<'f> FixReport<'f> {
     /// What became of the document.
-    pub const fn status(&self) -> Status {
+    pub const fn status(&self) -> FixStatus {
         self.status
     }
 
-    /// The changes, in document order (none unless the status is [`Status::Fixed`]).
+    /// The changes, in document order (none unless the status is [`FixStatus::Fixed`]).
     pub fn changes(&self) -> impl ExactSizeIterator<Item = Change<'f>> + 'f {
         let arena = self.arena;
         let text = move |r: &core::ops::Range<usize>| arena.get(r.clone()).unwrap_or("");
@@ -336,7 +370,7 @@ impl<'f> Report<'f> {
         })
     }
 
-    /// Why the document is not fixable, when the status is [`Status::Unfixable`].
+    /// Why the document is not fixable, when the status is [`FixStatus::Unfixable`].
     pub const fn unfixable(&self) -> Option<Unfixable<'f>> {
         self.unfixable
     }
@@ -402,8 +436,8 @@ impl Fixer {
     }
 
     /// Repairs one document, appending the result to `out`: the repaired document when the
-    /// status is [`Status::Fixed`], else `doc` byte for byte.
-    pub fn fix<'f>(&'f mut self, doc: &[u8], out: &mut Vec<u8>) -> Report<'f> {
+    /// status is [`FixStatus::Fixed`], else `doc` byte for byte.
+    pub fn fix<'f>(&'f mut self, doc: &[u8], out: &mut Vec<u8>) -> FixReport<'f> {
         self.edits.clear();
         self.arena.clear();
         self.done.clear();
@@ -457,15 +491,15 @@ impl Fixer {
         let Some((kind, at, entity)) = rejected else {
             out.extend_from_slice(final_bytes);
             let status = if self.edits.is_empty() {
-                Status::Unchanged
+                FixStatus::Unchanged
             } else {
-                Status::Fixed
+                FixStatus::Fixed
             };
             let warnings = match &self.check {
                 Some(v) if !self.find.warnings().is_empty() => v.warnings(),
                 _ => self.find.warnings(),
             };
-            return Report {
+            return FixReport {
                 status,
                 edits: &self.edits,
                 arena: &self.arena,
@@ -489,8 +523,8 @@ impl Fixer {
         // the warnings of what goes out: the input itself
         let validator = self.check.as_mut().unwrap_or(&mut self.find);
         let _ = validator.validate(doc);
-        Report {
-            status: Status::Unfixable,
+        FixReport {
+            status: FixStatus::Unfixable,
             edits: &[],
             arena: &self.arena,
             unfixable: Some(Unfixable {

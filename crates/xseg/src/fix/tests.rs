@@ -12,7 +12,7 @@ fn doc(name: &str, rest: &str) -> String {
 /// A change as owned values: repair, pointer, before, after.
 type Owned = (Repair, String, String, Option<String>);
 
-fn run(opts: FixOptions, input: &str) -> (Status, String, Vec<Owned>) {
+fn run(opts: FixOptions, input: &str) -> (FixStatus, String, Vec<Owned>) {
     let mut f = Fixer::new(opts);
     let mut out = Vec::new();
     let r = f.fix(input.as_bytes(), &mut out);
@@ -41,15 +41,18 @@ fn strict() -> FixOptions {
 #[test]
 fn accepted_documents_are_copied() {
     let d = doc(r#""web""#, "");
-    assert_eq!(run(service(), &d), (Status::Unchanged, d.clone(), vec![]));
-    assert_eq!(run(strict(), &d), (Status::Unchanged, d, vec![]));
+    assert_eq!(
+        run(service(), &d),
+        (FixStatus::Unchanged, d.clone(), vec![])
+    );
+    assert_eq!(run(strict(), &d), (FixStatus::Unchanged, d, vec![]));
 }
 
 #[test]
 fn name_characters_are_dropped() {
     let d = doc(r#""checkout (eu), \\v2 😀""#, r#", "x" : [1.50, "\u00e9"]"#);
     let (status, out, changes) = run(service(), &d);
-    assert_eq!(status, Status::Fixed);
+    assert_eq!(status, FixStatus::Fixed);
     assert_eq!(
         out,
         doc(r#""checkout eu v2 ""#, r#", "x" : [1.50, "\u00e9"]"#)
@@ -70,7 +73,7 @@ fn escaped_name_characters_are_read_unescaped() {
     // `\u0028` is `(`: dropped; `\u00e9` is allowed: kept as written.
     let d = doc(r#""a\u0028b\u00e9\"""#, "");
     let (status, out, _) = run(service(), &d);
-    assert_eq!(status, Status::Fixed);
+    assert_eq!(status, FixStatus::Fixed);
     assert_eq!(out, doc(r#""ab\u00e9""#, ""));
 }
 
@@ -80,7 +83,7 @@ fn long_names_are_cut_at_200_characters() {
     let name = format!("{}é\\u00e9\\ud83d\\ude00x", "a".repeat(198));
     let d = doc(&format!("\"{name}\""), "");
     let (status, out, changes) = run(service(), &d);
-    assert_eq!(status, Status::Fixed);
+    assert_eq!(status, FixStatus::Fixed);
     let want = format!("\"{}é\\u00e9\"", "a".repeat(198));
     assert_eq!(out, doc(&want, ""));
     assert_eq!(changes[0].3.as_deref(), Some(want.as_str()));
@@ -95,14 +98,14 @@ fn long_names_are_cut_at_200_characters() {
 fn empty_names_get_the_placeholder() {
     for name in [r#""""#, r#""()""#, r#""\u0028😀""#] {
         let (status, out, _) = run(service(), &doc(name, ""));
-        assert_eq!(status, Status::Fixed, "{name}");
+        assert_eq!(status, FixStatus::Fixed, "{name}");
         assert_eq!(out, doc(r#""span""#, ""));
     }
     // white space only: a warning under service, repaired under strict
     let d = doc(r#""  ""#, "");
-    assert_eq!(run(service(), &d).0, Status::Unchanged);
+    assert_eq!(run(service(), &d).0, FixStatus::Unchanged);
     let (status, out, changes) = run(strict(), &d);
-    assert_eq!((status, out), (Status::Fixed, doc(r#""span""#, "")));
+    assert_eq!((status, out), (FixStatus::Fixed, doc(r#""span""#, "")));
     assert_eq!(changes[0].0, Repair::Strict);
 }
 
@@ -114,7 +117,7 @@ fn names_in_subsegments_are_all_repaired() {
     let subs = [sub("db(1)", 1), sub("ok", 2), sub("db,2", 3)].join(",");
     let d = doc(r#""web""#, &format!(r#","subsegments":[{subs}]"#));
     let (status, out, changes) = run(service(), &d);
-    assert_eq!(status, Status::Fixed);
+    assert_eq!(status, FixStatus::Fixed);
     let subs = [sub("db1", 1), sub("ok", 2), sub("db2", 3)].join(",");
     assert_eq!(out, doc(r#""web""#, &format!(r#","subsegments":[{subs}]"#)));
     let ptrs: Vec<_> = changes.iter().map(|c| c.1.as_str()).collect();
@@ -128,7 +131,7 @@ fn annotation_keys_get_underscores() {
         r#","annotations":{"user-id":"u","ok":1,"a b\u002Dc":true,"é":2}"#,
     );
     let (status, out, changes) = run(service(), &d);
-    assert_eq!(status, Status::Fixed);
+    assert_eq!(status, FixStatus::Fixed);
     assert_eq!(
         out,
         doc(
@@ -152,7 +155,7 @@ fn long_annotation_keys_are_cut_at_500() {
     let key = format!("{}-tail", "k".repeat(498));
     let d = doc(r#""web""#, &format!(r#","annotations":{{"{key}":1}}"#));
     let (status, out, _) = run(service(), &d);
-    assert_eq!(status, Status::Fixed);
+    assert_eq!(status, FixStatus::Fixed);
     let want = format!("{}_t", "k".repeat(498));
     assert_eq!(
         out,
@@ -169,7 +172,7 @@ fn long_annotation_keys_are_cut_at_500() {
         let key = format!("{}{tail}", "k".repeat(499));
         let d = doc(r#""web""#, &format!(r#","annotations":{{"{key}":1}}"#));
         let (status, out, _) = run(service(), &d);
-        assert_eq!(status, Status::Fixed, "{tail}");
+        assert_eq!(status, FixStatus::Fixed, "{tail}");
         let want = format!("{}{want_tail}", "k".repeat(499));
         let want = doc(r#""web""#, &format!(r#","annotations":{{"{want}":1}}"#));
         assert_eq!(out, want, "{tail}");
@@ -184,7 +187,7 @@ fn colliding_keys_are_dropped() {
         r#","annotations":{"a-b":1, "a_b":2, "c d":3, "c.d":4, "c-d":5}"#,
     );
     let (status, out, changes) = run(service(), &d);
-    assert_eq!(status, Status::Fixed);
+    assert_eq!(status, FixStatus::Fixed);
     assert_eq!(
         out,
         doc(r#""web""#, r#","annotations":{"a_b":2, "c_d":3, "c.d":4}"#)
@@ -202,7 +205,7 @@ fn colliding_keys_are_dropped() {
     // an empty key: nothing to repair, dropped
     let d = doc(r#""web""#, r#","annotations":{"":"gold", "a":1, " " : 2}"#);
     let (status, out, changes) = run(strict(), &d);
-    assert_eq!(status, Status::Fixed);
+    assert_eq!(status, FixStatus::Fixed);
     assert_eq!(out, doc(r#""web""#, r#","annotations":{"a":1, "_" : 2}"#));
     assert_eq!(changes.len(), 2);
     let d = doc(r#""web""#, r#","annotations":{"":"gold"}"#);
@@ -219,7 +222,7 @@ fn long_annotation_strings_are_cut_at_1000() {
         &format!(r#","annotations":{{"k":"{value}","n":5}}"#),
     );
     let (status, out, changes) = run(service(), &d);
-    assert_eq!(status, Status::Fixed);
+    assert_eq!(status, FixStatus::Fixed);
     let want = format!("{}é\\n", "v".repeat(998));
     assert_eq!(
         out,
@@ -236,7 +239,7 @@ fn long_annotation_strings_are_cut_at_1000() {
 fn upper_case_ids_are_lowered() {
     let d = r#"{"name":"w","id":"70DE5B6F19FF9A0A","trace_id":"1-6800000A-A006649127E371903A2DE979","parent_id":"ABCDEF0123456789","start_time":1.5,"end_time":2}"#;
     let (status, out, changes) = run(service(), d);
-    assert_eq!(status, Status::Fixed);
+    assert_eq!(status, FixStatus::Fixed);
     assert_eq!(out, d.to_lowercase());
     assert_eq!(changes.len(), 3);
     // under strict the upper case is a rejection; it is repaired the same way
@@ -244,7 +247,7 @@ fn upper_case_ids_are_lowered() {
     // not when the id is otherwise invalid
     let bad = d.replace("70DE5B6F19FF9A0A", "70DE5B6F19FF9A0");
     let (status, out, _) = run(service(), &bad);
-    assert_eq!((status, out), (Status::Unfixable, bad));
+    assert_eq!((status, out), (FixStatus::Unfixable, bad));
 }
 
 #[test]
@@ -255,9 +258,9 @@ fn strict_extras() {
         &format!(r#","user":"{user}","http":{{"response":{{"content_length":"0042"}}}}"#),
     );
     // under service these are warnings, left as they are
-    assert_eq!(run(service(), &d).0, Status::Unchanged);
+    assert_eq!(run(service(), &d).0, FixStatus::Unchanged);
     let (status, out, changes) = run(strict(), &d);
-    assert_eq!(status, Status::Fixed);
+    assert_eq!(status, FixStatus::Fixed);
     let want = doc(
         r#""web""#,
         &format!(
@@ -269,18 +272,18 @@ fn strict_extras() {
     assert_eq!(changes.len(), 2);
     // a namespace in the wrong case is not repaired: which one was meant is a guess
     let d = doc(r#""web""#, r#","namespace":"Remote""#);
-    assert_eq!(run(strict(), &d).0, Status::Unfixable);
+    assert_eq!(run(strict(), &d).0, FixStatus::Unfixable);
     // the cut never splits a multi-byte character or an escape
     let url = format!(r#"{}é\u00e9\ud83d\ude00\"x"#, "p".repeat(247));
     let http = |url: &str| format!(r#","http":{{"request":{{"url":"{url}","method":"GET"}}}}"#);
     let (status, out, changes) = run(strict(), &doc(r#""web""#, &http(&url)));
-    assert_eq!(status, Status::Fixed);
+    assert_eq!(status, FixStatus::Fixed);
     let want = format!(r#"{}é\u00e9\ud83d\ude00"#, "p".repeat(247));
     assert_eq!(out, doc(r#""web""#, &http(&want)));
     assert_eq!(changes[0].1, "/http/request/url");
     // switched off: not fixable
     let (status, out, _) = run(strict().with_repair(Repair::Strict, false), &d);
-    assert_eq!((status, out), (Status::Unfixable, d));
+    assert_eq!((status, out), (FixStatus::Unfixable, d));
 }
 
 #[test]
@@ -309,7 +312,7 @@ fn never_invents_data() {
         let mut f = Fixer::default();
         let mut out = Vec::new();
         let r = f.fix(d.as_bytes(), &mut out);
-        assert_eq!(r.status(), Status::Unfixable, "{d}");
+        assert_eq!(r.status(), FixStatus::Unfixable, "{d}");
         assert_eq!(r.changes().len(), 0);
         assert_eq!(r.unfixable().map(|u| u.code()), Some(code), "{d}");
         assert_eq!(out, d.as_bytes());
@@ -337,10 +340,10 @@ fn never_invents_data() {
 fn switched_off_repairs_leave_the_document() {
     let d = doc(r#""a(b""#, "");
     let (status, out, _) = run(service().with_repair(Repair::Name, false), &d);
-    assert_eq!((status, out), (Status::Unfixable, d));
+    assert_eq!((status, out), (FixStatus::Unfixable, d));
     let d = doc(r#""ab""#, r#","annotations":{"a-b":1}"#);
     let (status, out, _) = run(service().with_repair(Repair::AnnotationKey, false), &d);
-    assert_eq!((status, out), (Status::Unchanged, d));
+    assert_eq!((status, out), (FixStatus::Unchanged, d));
 }
 
 #[test]
@@ -354,7 +357,11 @@ fn output_is_appended() {
 #[test]
 fn repair_names_round_trip() {
     for r in Repair::ALL {
-        assert_eq!(Repair::from_name(r.name()), Some(r));
+        assert_eq!(r.name().parse(), Ok(r));
     }
-    assert_eq!(Repair::from_name("nope"), None);
+    let err = "nope".parse::<Repair>().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "unknown repair `nope` (expected one of name, annotation-key, annotation-value, id, strict)"
+    );
 }

@@ -9,7 +9,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use xseg::fix::{FixOptions, Fixer, Status};
+use xseg::fix::{FixOptions, FixStatus, Fixer};
 use xseg::{Options, Profile};
 
 struct Counting;
@@ -88,9 +88,9 @@ fn one_pass(f: &mut Fixer, docs: &[Vec<u8>], out: &mut Vec<u8>) -> [usize; 4] {
         out.clear();
         let r = f.fix(doc, out);
         match r.status() {
-            Status::Fixed => seen[0] += 1,
-            Status::Unchanged => seen[1] += 1,
-            Status::Unfixable => seen[2] += 1,
+            FixStatus::Fixed => seen[0] += 1,
+            FixStatus::Unchanged => seen[1] += 1,
+            FixStatus::Unfixable => seen[2] += 1,
         }
         for c in r.changes() {
             seen[3] += c.pointer.len() + c.before.len() + c.after.map_or(0, str::len);

@@ -12,25 +12,25 @@ mod docs;
 mod props;
 mod samples;
 
-use xseg::fix::{FixOptions, Report};
+use xseg::fix::{FixOptions, FixReport};
 use xseg::Validator;
 
 /// Checks what every report must hold, whatever the input: an unfixable or unchanged document
 /// is written byte for byte, a fixed one is accepted, and the listed changes, applied to the
 /// input, give exactly the output.
-pub fn check_report(opts: &FixOptions, input: &[u8], out: &[u8], report: &Report<'_>) {
-    use xseg::fix::Status;
+pub fn check_report(opts: &FixOptions, input: &[u8], out: &[u8], report: &FixReport<'_>) {
+    use xseg::fix::FixStatus;
     let what = || String::from_utf8_lossy(input).into_owned();
     match report.status() {
-        Status::Unchanged | Status::Unfixable => {
+        FixStatus::Unchanged | FixStatus::Unfixable => {
             assert_eq!(out, input, "{}", what());
             assert_eq!(report.changes().len(), 0, "{}", what());
             assert_eq!(
                 report.unfixable().is_some(),
-                report.status() == Status::Unfixable
+                report.status() == FixStatus::Unfixable
             );
         }
-        Status::Fixed => {
+        FixStatus::Fixed => {
             assert!(report.changes().len() > 0);
             let mut v = Validator::new(*opts.validation());
             assert!(

@@ -9,7 +9,7 @@
 //! 4. every change is listed (`check_report`).
 
 use proptest::prelude::*;
-use xseg::fix::{FixOptions, Fixer, Status};
+use xseg::fix::{FixOptions, FixStatus, Fixer};
 use xseg::{Options, Profile, Validator};
 
 use crate::check_report;
@@ -208,7 +208,7 @@ fn documents() -> impl Strategy<Value = (String, String)> {
         })
 }
 
-fn fix_once(f: &mut Fixer, doc: &[u8]) -> (Status, Vec<u8>) {
+fn fix_once(f: &mut Fixer, doc: &[u8]) -> (FixStatus, Vec<u8>) {
     let opts = *f.options();
     let mut out = Vec::new();
     let r = f.fix(doc, &mut out);
@@ -230,15 +230,15 @@ proptest! {
             let clean = v.validate(doc.as_bytes()).is_accepted() && v.warnings().is_empty();
             let (status, once) = fix_once(&mut f, doc.as_bytes());
             if clean {
-                prop_assert_eq!(status, Status::Unchanged);
+                prop_assert_eq!(status, FixStatus::Unchanged);
                 prop_assert_eq!(&once, doc.as_bytes());
             }
             // 2. idempotent
             let (again_status, twice) = fix_once(&mut f, &once);
             prop_assert_eq!(&twice, &once);
-            prop_assert_ne!(again_status, Status::Fixed);
+            prop_assert_ne!(again_status, FixStatus::Fixed);
             // 3. only repairable faults: accepted, none of those kinds left
-            prop_assert_ne!(status, Status::Unfixable, "{}", doc);
+            prop_assert_ne!(status, FixStatus::Unfixable, "{}", doc);
             prop_assert!(v.validate(&once).is_accepted());
             for w in v.warnings() {
                 prop_assert!(!opts.repairs_kind(w.kind()), "{:?} left in {}", w, String::from_utf8_lossy(&once));
@@ -246,7 +246,7 @@ proptest! {
 
             // with an unfixable fault: written unchanged, the fault reported
             let (status, out) = fix_once(&mut f, broken.as_bytes());
-            prop_assert_eq!(status, Status::Unfixable);
+            prop_assert_eq!(status, FixStatus::Unfixable);
             prop_assert_eq!(out, broken.as_bytes());
             let mut out = Vec::new();
             let u = f.fix(broken.as_bytes(), &mut out).unfixable();

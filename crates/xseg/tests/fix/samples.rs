@@ -2,7 +2,7 @@
 //! validator: no rejection of a fixable kind is left, and every line that needed no repair is
 //! written byte for byte.
 
-use xseg::fix::{FixOptions, Fixer, Status};
+use xseg::fix::{FixOptions, FixStatus, Fixer};
 use xseg::{Options, Profile, Validator};
 
 use crate::check_report;
@@ -66,9 +66,9 @@ fn run_stream(profile: Profile, what: &str, lines: &[Vec<u8>]) -> Counts {
         check_report(&opts, line, &out, &report);
         let status = report.status();
         match status {
-            Status::Fixed => n.fixed += 1,
-            Status::Unchanged => n.unchanged += 1,
-            Status::Unfixable => n.unfixable += 1,
+            FixStatus::Fixed => n.fixed += 1,
+            FixStatus::Unchanged => n.unchanged += 1,
+            FixStatus::Unfixable => n.unfixable += 1,
         }
         let reason = report.unfixable().map(|u| u.kind);
         if let Some(kind) = reason {
@@ -88,7 +88,7 @@ fn run_stream(profile: Profile, what: &str, lines: &[Vec<u8>]) -> Counts {
         }
         // a line that needed no repair is written byte for byte
         if !needs_repair(&mut find, &opts, line) {
-            assert_ne!(status, Status::Fixed, "{}", at());
+            assert_ne!(status, FixStatus::Fixed, "{}", at());
             assert_eq!(&out, line, "{}", at());
         }
     }
