@@ -338,6 +338,8 @@ impl fmt::Display for Unfixable<'_> {
     }
 }
 
+impl std::error::Error for Unfixable<'_> {}
+
 /// What [`Fixer::fix`] did to one document. Borrows the fixer until the next document.
 #[derive(Clone, Copy, Debug)]
 pub struct FixReport<'f> {
@@ -389,16 +391,16 @@ pub struct Fixer {
     opts: FixOptions,
     /// Validates under `service`, where the repairable findings are warnings or the first
     /// rejection.
-    find: Validator,
-    /// Validates under the caller's profile when it is not `service`.
-    check: Option<Validator>,
+    service: Validator,
+    /// Validates under `strict`, when that is the caller's profile.
+    strict: Option<Validator>,
     edits: Vec<Edit>,
     arena: String,
     pointer: String,
     findings: Vec<(ErrorKind, usize)>,
     done: Vec<usize>,
     work: Vec<u8>,
-    notes: annotations::Scratch,
+    annotation_scratch: annotations::Scratch,
 }
 
 impl Default for Fixer {
@@ -411,22 +413,22 @@ impl Fixer {
     /// A fixer with the given options.
     pub fn new(opts: FixOptions) -> Self {
         let validation = *opts.validation();
-        let find = Validator::new(validation.profile_set(Profile::Service));
-        let check = match validation.profile() {
+        let service = Validator::new(validation.profile_set(Profile::Service));
+        let strict = match validation.profile() {
             Profile::Service => None,
-            _ => Some(Validator::new(validation)),
+            Profile::Strict => Some(Validator::new(validation)),
         };
         Fixer {
             opts,
-            find,
-            check,
+            service,
+            strict,
             edits: Vec::new(),
             arena: String::new(),
             pointer: String::new(),
             findings: Vec::new(),
             done: Vec::new(),
             work: Vec::new(),
-            notes: annotations::Scratch::default(),
+            annotation_scratch: annotations::Scratch::default(),
         }
     }
 
@@ -451,14 +453,14 @@ impl Fixer {
                 &self.work
             };
             self.findings.clear();
-            let mut verdict = rejection(self.find.validate(cur));
+            let mut verdict = rejection(self.service.validate(cur));
             let mut blocked = false;
             if let Some((kind, at, _)) = verdict {
                 blocked = !self.opts.repairs_kind(kind);
                 self.findings.push((kind, at));
             }
             if !blocked {
-                for w in self.find.warnings() {
+                for w in self.service.warnings() {
                     if self.opts.repairs_kind(w.kind()) {
                         self.findings.push((w.kind(), w.offset()));
                     }
@@ -466,9 +468,9 @@ impl Fixer {
                 // under another profile, its first rejection too. `strict` rejects only what
                 // `service` rejects or warns about (RULES.md §6), so a document `service`
                 // accepts without a warning needs no second look.
-                let clean = verdict.is_none() && self.find.warnings().is_empty();
-                if let Some(check) = self.check.as_mut().filter(|_| !clean) {
-                    verdict = rejection(check.validate(cur));
+                let clean = verdict.is_none() && self.service.warnings().is_empty();
+                if let Some(strict) = self.strict.as_mut().filter(|_| !clean) {
+                    verdict = rejection(strict.validate(cur));
                     if let Some((kind, at, _)) = verdict {
                         blocked = !self.opts.repairs_kind(kind);
                         self.findings.push((kind, at));
@@ -495,9 +497,9 @@ impl Fixer {
             } else {
                 FixStatus::Fixed
             };
-            let warnings = match &self.check {
-                Some(v) if !self.find.warnings().is_empty() => v.warnings(),
-                _ => self.find.warnings(),
+            let warnings = match &self.strict {
+                Some(v) if !self.service.warnings().is_empty() => v.warnings(),
+                _ => self.service.warnings(),
             };
             return FixReport {
                 status,
@@ -521,7 +523,7 @@ impl Fixer {
         }
         out.extend_from_slice(doc);
         // the warnings of what goes out: the input itself
-        let validator = self.check.as_mut().unwrap_or(&mut self.find);
+        let validator = self.strict.as_mut().unwrap_or(&mut self.service);
         let _ = validator.validate(doc);
         FixReport {
             status: FixStatus::Unfixable,
@@ -543,7 +545,7 @@ impl Fixer {
             return false;
         };
         let before = self.edits.len();
-        let strict = matches!(self.opts.validation().profile(), Profile::Strict)
+        let strict_repairs = matches!(self.opts.validation().profile(), Profile::Strict)
             && self.opts.repair(Repair::Strict);
         let switches = annotations::Switches {
             keys: self.opts.repair(Repair::AnnotationKey),
@@ -564,10 +566,10 @@ impl Fixer {
             let token = at..json::value_end(text.as_bytes(), at);
             match Repair::for_kind(kind) {
                 Some(Repair::Name) => {
-                    name::repair(&mut w, token, kind, strict);
+                    name::repair(&mut w, token, kind, strict_repairs);
                 }
                 Some(Repair::Strict) if kind == ErrorKind::BlankName => {
-                    name::repair(&mut w, token, kind, strict);
+                    name::repair(&mut w, token, kind, strict_repairs);
                 }
                 Some(Repair::Strict) => {
                     strict::repair(&mut w, token, kind);
@@ -585,7 +587,7 @@ impl Fixer {
                         continue;
                     }
                     self.done.push(obj);
-                    annotations::repair(&mut w, obj, switches, &mut self.notes);
+                    annotations::repair(&mut w, obj, switches, &mut self.annotation_scratch);
                 }
                 None => {}
             }
