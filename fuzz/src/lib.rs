@@ -11,6 +11,7 @@
 
 pub mod answer;
 pub mod document_matches_reference;
+pub mod fix_is_idempotent_and_accepted;
 pub mod frame_split_roundtrip;
 pub mod ndjson_chunking_matches_whole;
 pub mod put_trace_segments_request;

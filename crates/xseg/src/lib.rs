@@ -56,6 +56,7 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod fix;
 mod frame;
 mod json;
 pub mod limits;

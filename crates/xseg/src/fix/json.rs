@@ -1,0 +1,397 @@
+//! Walking a document that has already passed the syntax checks: where values, keys and
+//! members start and end, the characters of a string with the raw bytes each one is written
+//! with, and the JSON pointer of a value.
+//!
+//! Everything here reads text the validator has accepted as well-formed JSON, so it only needs
+//! to find where things end. On any other input it stops early or returns a short range; it
+//! never panics and never reads out of bounds.
+
+use core::fmt::Write as _;
+use core::ops::Range;
+
+/// Skips JSON white space from `pos`.
+pub(super) fn ws(b: &[u8], mut pos: usize) -> usize {
+    while matches!(b.get(pos), Some(b' ' | b'\n' | b'\r' | b'\t')) {
+        pos += 1;
+    }
+    pos
+}
+
+/// The index just after the closing quote of the string whose opening quote is at `open`.
+pub(super) fn string_end(b: &[u8], open: usize) -> usize {
+    let mut p = open + 1;
+    loop {
+        match memchr::memchr2(b'"', b'\\', b.get(p..).unwrap_or(&[])) {
+            Some(i) => {
+                p += i;
+                if b.get(p) == Some(&b'\\') {
+                    p += 2;
+                } else {
+                    return p + 1;
+                }
+            }
+            None => return b.len(),
+        }
+    }
+}
+
+/// The index just after the value that starts at `start`.
+pub(super) fn value_end(b: &[u8], start: usize) -> usize {
+    match b.get(start) {
+        Some(b'"') => string_end(b, start),
+        Some(b'{' | b'[') => {
+            let mut depth = 0usize;
+            let mut p = start;
+            loop {
+                match b.get(p) {
+                    Some(b'"') => p = string_end(b, p),
+                    Some(b'{' | b'[') => {
+                        depth += 1;
+                        p += 1;
+                    }
+                    Some(b'}' | b']') => {
+                        depth = depth.saturating_sub(1);
+                        p += 1;
+                        if depth == 0 {
+                            return p;
+                        }
+                    }
+                    Some(_) => p += 1,
+                    None => return b.len(),
+                }
+            }
+        }
+        _ => {
+            let mut p = start;
+            while b
+                .get(p)
+                .is_some_and(|c| !matches!(c, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t'))
+            {
+                p += 1;
+            }
+            p
+        }
+    }
+}
+
+/// One member of an object: its key and its value, both as byte ranges of the whole token
+/// (a key's range includes its quotes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Member {
+    /// The key, quotes included.
+    pub key: Range<usize>,
+    /// The value.
+    pub value: Range<usize>,
+}
+
+/// The members of the object whose `{` is at `start`, in document order.
+pub(super) struct Members<'a> {
+    b: &'a [u8],
+    pos: usize,
+    done: bool,
+}
+
+impl<'a> Members<'a> {
+    pub(super) fn new(b: &'a [u8], start: usize) -> Self {
+        Members {
+            b,
+            pos: start + 1,
+            done: b.get(start) != Some(&b'{'),
+        }
+    }
+}
+
+impl Iterator for Members<'_> {
+    type Item = Member;
+
+    fn next(&mut self) -> Option<Member> {
+        if self.done {
+            return None;
+        }
+        let mut p = ws(self.b, self.pos);
+        if self.b.get(p) == Some(&b',') {
+            p = ws(self.b, p + 1);
+        }
+        if self.b.get(p) != Some(&b'"') {
+            self.done = true;
+            return None;
+        }
+        let kend = string_end(self.b, p);
+        let colon = ws(self.b, kend);
+        if self.b.get(colon) != Some(&b':') {
+            self.done = true;
+            return None;
+        }
+        let vstart = ws(self.b, colon + 1);
+        let vend = value_end(self.b, vstart);
+        if vend <= vstart {
+            self.done = true;
+            return None;
+        }
+        self.pos = vend;
+        Some(Member {
+            key: p..kend,
+            value: vstart..vend,
+        })
+    }
+}
+
+/// The elements of the array whose `[` is at `start`, in document order.
+pub(super) struct Elements<'a> {
+    b: &'a [u8],
+    pos: usize,
+    done: bool,
+}
+
+impl<'a> Elements<'a> {
+    pub(super) fn new(b: &'a [u8], start: usize) -> Self {
+        Elements {
+            b,
+            pos: start + 1,
+            done: b.get(start) != Some(&b'['),
+        }
+    }
+}
+
+impl Iterator for Elements<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        if self.done {
+            return None;
+        }
+        let mut p = ws(self.b, self.pos);
+        if self.b.get(p) == Some(&b',') {
+            p = ws(self.b, p + 1);
+        }
+        if matches!(self.b.get(p), Some(b']') | None) {
+            self.done = true;
+            return None;
+        }
+        let end = value_end(self.b, p);
+        if end <= p {
+            self.done = true;
+            return None;
+        }
+        self.pos = end;
+        Some(p..end)
+    }
+}
+
+/// One character of a JSON string and the raw bytes it is written with: a UTF-8 sequence, a
+/// two-byte escape, a `\uXXXX` escape or a surrogate pair of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Unit<'a> {
+    /// The character after unescaping.
+    pub ch: char,
+    /// How the document writes it.
+    pub raw: &'a str,
+}
+
+/// The characters of the raw text between a string's quotes, each with its raw spelling.
+pub(super) struct Units<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Units<'a> {
+    pub(super) fn new(raw: &'a str) -> Self {
+        Units { rest: raw }
+    }
+}
+
+fn hex4(s: &[u8]) -> Option<u32> {
+    let mut v = 0u32;
+    for &c in s.get(..4)? {
+        v = v * 16 + (c as char).to_digit(16)?;
+    }
+    Some(v)
+}
+
+impl<'a> Iterator for Units<'a> {
+    type Item = Unit<'a>;
+
+    fn next(&mut self) -> Option<Unit<'a>> {
+        let c = self.rest.chars().next()?;
+        let b = self.rest.as_bytes();
+        let (ch, used) = if c != '\\' {
+            (c, c.len_utf8())
+        } else {
+            match b.get(1) {
+                Some(b'"') => ('"', 2),
+                Some(b'\\') => ('\\', 2),
+                Some(b'/') => ('/', 2),
+                Some(b'b') => ('\u{8}', 2),
+                Some(b'f') => ('\u{c}', 2),
+                Some(b'n') => ('\n', 2),
+                Some(b'r') => ('\r', 2),
+                Some(b't') => ('\t', 2),
+                Some(b'u') => match b.get(2..).and_then(hex4) {
+                    Some(hi) if (0xD800..0xDC00).contains(&hi) => {
+                        let lo = if b.get(6) == Some(&b'\\') && b.get(7) == Some(&b'u') {
+                            b.get(8..).and_then(hex4)
+                        } else {
+                            None
+                        };
+                        match lo {
+                            Some(lo) if (0xDC00..0xE000).contains(&lo) => {
+                                let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                                (char::from_u32(cp).unwrap_or('\u{FFFD}'), 12)
+                            }
+                            _ => ('\u{FFFD}', 6),
+                        }
+                    }
+                    Some(v) => (char::from_u32(v).unwrap_or('\u{FFFD}'), 6),
+                    None => ('\u{FFFD}', 1),
+                },
+                _ => ('\u{FFFD}', 1),
+            }
+        };
+        let used = used.min(self.rest.len());
+        // `used` ends on a character boundary: escapes are ASCII, and a plain character is
+        // taken whole.
+        let raw = self.rest.get(..used).unwrap_or(self.rest);
+        self.rest = self.rest.get(used..).unwrap_or("");
+        if raw.is_empty() {
+            self.rest = "";
+            return None;
+        }
+        Some(Unit { ch, raw })
+    }
+}
+
+/// The raw text between the quotes of the string token `token` of `text`.
+pub(super) fn inner(text: &str, token: Range<usize>) -> &str {
+    text.get(token.start + 1..token.end.saturating_sub(1))
+        .unwrap_or("")
+}
+
+/// Appends the pointer token of the raw key text `raw` (RFC 6901: `~` as `~0`, `/` as `~1`).
+pub(super) fn push_token(out: &mut String, raw: &str) {
+    out.push('/');
+    for u in Units::new(raw) {
+        match u.ch {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Where a value sits: the container that holds it (`None` for the top-level value) and, in
+/// an object, the key token of its member.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct Place {
+    /// Offset of the `{` or `[` of the enclosing container.
+    pub container: Option<usize>,
+    /// The member's key, quotes included, when the container is an object.
+    pub key: Option<Range<usize>>,
+}
+
+/// Finds the value that starts at `target` by descending from the top, appending its JSON
+/// pointer to `pointer`. `None` when no value starts there.
+pub(super) fn descend(text: &str, target: usize, pointer: &mut String) -> Option<Place> {
+    let b = text.as_bytes();
+    let mut pos = ws(b, 0);
+    let mut place = Place {
+        container: None,
+        key: None,
+    };
+    loop {
+        if pos == target {
+            return Some(place);
+        }
+        let end = value_end(b, pos);
+        if target < pos || target >= end {
+            return None;
+        }
+        let mut next = None;
+        match b.get(pos) {
+            Some(b'{') => {
+                for m in Members::new(b, pos) {
+                    if m.value.start <= target && target < m.value.end {
+                        push_token(pointer, inner(text, m.key.clone()));
+                        next = Some(m.value.start);
+                        place = Place {
+                            container: Some(pos),
+                            key: Some(m.key),
+                        };
+                        break;
+                    }
+                }
+            }
+            Some(b'[') => {
+                for (i, e) in Elements::new(b, pos).enumerate() {
+                    if e.start <= target && target < e.end {
+                        let _ = write!(pointer, "/{i}");
+                        next = Some(e.start);
+                        place = Place {
+                            container: Some(pos),
+                            key: None,
+                        };
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+        pos = next?;
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units_keep_their_raw_spelling() {
+        let raw = r#"a\u0062\n\ud83d\ude00\/é"#;
+        let units: Vec<_> = Units::new(raw).map(|u| (u.ch, u.raw)).collect();
+        assert_eq!(
+            units,
+            [
+                ('a', "a"),
+                ('b', r"\u0062"),
+                ('\n', r"\n"),
+                ('😀', r"\ud83d\ude00"),
+                ('/', r"\/"),
+                ('é', "é"),
+            ]
+        );
+        let joined: String = Units::new(raw).map(|u| u.raw).collect();
+        assert_eq!(joined, raw);
+    }
+
+    #[test]
+    fn members_and_pointers() {
+        let doc = r#"{"a" : {"b/c":[1, {"d~":"x\"}"}]}, "e":null}"#;
+        let b = doc.as_bytes();
+        let keys: Vec<_> = Members::new(b, 0).map(|m| &doc[m.key]).collect();
+        assert_eq!(keys, [r#""a""#, r#""e""#]);
+        let at = doc.find(r#""x"#).unwrap();
+        let mut p = String::new();
+        let place = descend(doc, at, &mut p).unwrap();
+        assert_eq!(p, "/a/b~1c/1/d~0");
+        assert_eq!(&doc[place.key.unwrap()], r#""d~""#);
+        assert_eq!(value_end(b, at), at + 6);
+        let mut p = String::new();
+        assert_eq!(descend(doc, at + 1, &mut p), None);
+        let mut p = String::new();
+        let null = doc.find("null").unwrap();
+        assert!(descend(doc, null, &mut p).is_some());
+        assert_eq!(p, "/e");
+    }
+
+    #[test]
+    fn never_panics_on_broken_text() {
+        for doc in ["", "{", "{\"a", "{\"a\":", "[", "[1,", "\"\\", "{\"a\" 1}"] {
+            let b = doc.as_bytes();
+            let _ = Members::new(b, 0).count();
+            let _ = Elements::new(b, 0).count();
+            let _ = value_end(b, 0);
+            let _ = Units::new(doc).count();
+            let mut p = String::new();
+            let _ = descend(doc, 1, &mut p);
+        }
+    }
+}
