@@ -11,7 +11,7 @@
 #[path = "../../crates/xseg/src/scan/block/mod.rs"]
 mod block;
 
-use block::{Backend, Block, BlockScanner, Kernel};
+use block::{Backend, Block, BlockScanner, Kernel, StructuralIndex};
 
 /// The bitmaps of `input` read one byte at a time, with the last block padded with spaces;
 /// plus whether the input ends inside a string.
@@ -64,12 +64,16 @@ fn check(input: &[u8], want: &[Block], want_in_string: bool, want_indices: &[u32
             !scanner.carry().escaped() || input.len().is_multiple_of(64),
             "{name}"
         );
-        let mut indices = Vec::new();
-        let carry = kernel
-            .structural_indices(input, &mut indices)
+        let mut index = StructuralIndex::new();
+        index
+            .build_with(kernel, input)
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(indices, want_indices, "{name}: indices of {input:?}");
-        assert_eq!(carry, scanner.carry(), "{name}: carries differ");
+        assert_eq!(
+            index.positions(),
+            want_indices,
+            "{name}: indices of {input:?}"
+        );
+        assert_eq!(index.carry(), scanner.carry(), "{name}: carries differ");
     }
 }
 

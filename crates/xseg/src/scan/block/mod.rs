@@ -71,12 +71,13 @@
 //! machine; the other backends stay reachable through [`Kernel::new`] for the tests that
 //! compare them.
 //!
-//! Dispatch happens once per call: [`structural_indices`] runs a whole input through one
+//! Dispatch happens once per call: [`StructuralIndex::build`] runs a whole input through one
 //! backend's compiled loop, and [`BlockScanner`] makes one call per block.
 //!
 //! # How stage 2 will consume it
 //!
-//! The engine will walk [`structural_indices`] (or the `structural` bits block by block)
+//! The engine will walk a [`StructuralIndex`] kept in its scratch (or the `structural` bits
+//! block by block)
 //! instead of bytes: a string is then the distance from its opening quote to the next
 //! structural index, checked for escapes only where `backslash` bits fall inside it and for
 //! control characters with `control & in_string`; a skipped container is a run of indices
@@ -104,26 +105,23 @@ macro_rules! entry_points {
             carry.finish(classes, escaped, string_quote, in_string)
         }
 
-        /// Appends the structural indices of every whole block of `input` to `out`, each offset
-        /// by `base`; returns the number of bytes consumed (a multiple of 64).
+        /// Writes the structural positions of every whole block of `input` to `index`;
+        /// returns the number of bytes consumed (a multiple of 64).
         $(#[target_feature(enable = $feature)])?
         pub(super) fn index(
             input: &[u8],
-            base: u32,
             carry: &mut super::Carry,
-            out: &mut Vec<u32>,
+            index: &mut super::StructuralIndex,
         ) -> usize {
-            let mut at = base;
-            let mut consumed = 0;
+            let mut at = 0u32;
             let mut rest = input;
             while let Some((bytes, tail)) = rest.split_first_chunk::<64>() {
                 let b = block(bytes, carry);
-                super::flatten(b.structural, at, out);
+                index.put(b.structural, at);
                 at = at.wrapping_add(64);
-                consumed += 64;
                 rest = tail;
             }
-            consumed
+            input.len() - rest.len()
         }
     };
 }
@@ -263,16 +261,6 @@ impl Carry {
             in_string,
             structural,
         }
-    }
-}
-
-/// Appends the positions of the set bits of `bits`, offset by `base`, to `out`.
-#[inline(always)]
-fn flatten(mut bits: u64, base: u32, out: &mut Vec<u32>) {
-    out.reserve(bits.count_ones() as usize);
-    while bits != 0 {
-        out.push(base.wrapping_add(bits.trailing_zeros()));
-        bits &= bits - 1;
     }
 }
 
@@ -431,43 +419,128 @@ impl Kernel {
         self.block(&padded, carry).truncated(len)
     }
 
-    /// Appends the structural indices of every whole block of `input`, offset by `base`;
-    /// returns the bytes consumed (a multiple of 64).
-    fn index_blocks(self, input: &[u8], base: u32, carry: &mut Carry, out: &mut Vec<u32>) -> usize {
+    /// Writes the structural positions of every whole block of `input` to `index`; returns
+    /// the bytes consumed (a multiple of 64).
+    fn index_blocks(self, input: &[u8], carry: &mut Carry, index: &mut StructuralIndex) -> usize {
         match self.backend {
-            Backend::Fallback => fallback::index(input, base, carry, out),
+            Backend::Fallback => fallback::index(input, carry, index),
             #[cfg(target_arch = "x86_64")]
             // SAFETY: a `Kernel` holds `Sse2` only after `is_available` saw SSE2.
-            Backend::Sse2 => unsafe { sse2::index(input, base, carry, out) },
+            Backend::Sse2 => unsafe { sse2::index(input, carry, index) },
             #[cfg(target_arch = "x86_64")]
             // SAFETY: a `Kernel` holds `Avx2` only after `is_available` saw AVX2 and PCLMULQDQ.
-            Backend::Avx2 => unsafe { avx2::index(input, base, carry, out) },
+            Backend::Avx2 => unsafe { avx2::index(input, carry, index) },
             #[cfg(target_arch = "aarch64")]
             // SAFETY: a `Kernel` holds `Neon` only after `is_available` saw NEON.
-            Backend::Neon => unsafe { neon::index(input, base, carry, out) },
+            Backend::Neon => unsafe { neon::index(input, carry, index) },
+        }
+    }
+}
+
+/// The positions of the structural bytes of one input (see the module docs), in order, and
+/// the carry after its padded last block. Keeps its buffer from one input to the next, so
+/// indexing input after input allocates only when an input is longer than any before.
+#[derive(Clone, Debug, Default)]
+pub struct StructuralIndex {
+    /// Positions; only `..len` are meaningful, the rest is scratch.
+    buf: Vec<u32>,
+    len: usize,
+    carry: Carry,
+}
+
+impl StructuralIndex {
+    /// An empty index.
+    pub const fn new() -> Self {
+        StructuralIndex {
+            buf: Vec::new(),
+            len: 0,
+            carry: Carry {
+                escaped: 0,
+                in_string: 0,
+                scalar: 0,
+            },
         }
     }
 
-    /// Appends the position of every structural byte of `input` (see the module docs) to
-    /// `out`, in order, and returns the carry after the padded last block.
+    /// Indexes `input` with the best backend, replacing what the index held.
     ///
     /// # Errors
     ///
-    /// [`TooLong`] when `input` has more than `u32::MAX` bytes (positions are `u32`);
-    /// nothing is appended then.
-    pub fn structural_indices(self, input: &[u8], out: &mut Vec<u32>) -> Result<Carry, TooLong> {
-        if u32::try_from(input.len()).is_err() {
+    /// [`TooLong`] when `input` has more than `u32::MAX` bytes (positions are `u32`); the
+    /// index is then empty.
+    pub fn build(&mut self, input: &[u8]) -> Result<(), TooLong> {
+        self.build_with(Kernel::best(), input)
+    }
+
+    /// Indexes `input` with `kernel`, replacing what the index held.
+    ///
+    /// # Errors
+    ///
+    /// As [`build`](Self::build).
+    pub fn build_with(&mut self, kernel: Kernel, input: &[u8]) -> Result<(), TooLong> {
+        self.len = 0;
+        self.carry = Carry::default();
+        let Ok(n) = u32::try_from(input.len()) else {
             return Err(TooLong);
+        };
+        // Each byte is at most one position, and `put` writes up to 64 slots past the count:
+        // growing once here means `put` never has to.
+        let need = input.len() + 64;
+        if self.buf.len() < need {
+            self.buf.resize(need, 0);
         }
         let mut carry = Carry::default();
-        let whole = self.index_blocks(input, 0, &mut carry, out);
+        let whole = kernel.index_blocks(input, &mut carry, self);
         let rest = input.get(whole..).unwrap_or_default();
         if !rest.is_empty() {
-            let b = self.tail(rest, &mut carry);
-            // `whole` is at most `input.len()`, checked above to fit in a `u32`.
-            flatten(b.structural, whole as u32, out);
+            let b = kernel.tail(rest, &mut carry);
+            // `whole` is at most `n`.
+            self.put(b.structural, (whole as u32).min(n));
         }
-        Ok(carry)
+        self.carry = carry;
+        Ok(())
+    }
+
+    /// The positions, in order.
+    pub fn positions(&self) -> &[u32] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+
+    /// The carry after the padded last block of the input.
+    pub const fn carry(&self) -> Carry {
+        self.carry
+    }
+
+    /// Appends the positions of the set bits of `bits`, offset by `base`.
+    ///
+    /// simdjson's flattening: positions are written eight at a time without looking at how
+    /// many remain, into the 64 slots after the count (slots past the new count are scratch),
+    /// so the loop has one branch per eight positions.
+    #[inline(always)]
+    fn put(&mut self, bits: u64, base: u32) {
+        let n = bits.count_ones() as usize;
+        if self.buf.len() < self.len + 64 {
+            self.buf.resize(self.len + 64, 0);
+        }
+        let Some((slots, _)) = self
+            .buf
+            .get_mut(self.len..)
+            .and_then(|s| s.split_first_chunk_mut::<64>())
+        else {
+            return; // unreachable: the buffer was just grown to fit
+        };
+        let mut bits = bits;
+        let mut i = 0;
+        while i < n {
+            for _ in 0..8 {
+                if let Some(slot) = slots.get_mut(i & 63) {
+                    *slot = base.wrapping_add(bits.trailing_zeros());
+                }
+                bits &= bits.wrapping_sub(1);
+                i += 1;
+            }
+        }
+        self.len += n;
     }
 }
 
@@ -482,15 +555,6 @@ impl core::fmt::Display for TooLong {
 }
 
 impl std::error::Error for TooLong {}
-
-/// [`Kernel::structural_indices`] with the best backend.
-///
-/// # Errors
-///
-/// [`TooLong`] when `input` has more than `u32::MAX` bytes.
-pub fn structural_indices(input: &[u8], out: &mut Vec<u32>) -> Result<Carry, TooLong> {
-    Kernel::best().structural_indices(input, out)
-}
 
 /// Classifies an input of any length block by block; the last block is padded.
 ///

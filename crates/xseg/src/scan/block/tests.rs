@@ -68,7 +68,11 @@ fn kernels() -> Vec<Kernel> {
 fn flat(blocks: &[Block]) -> Vec<u32> {
     let mut v = Vec::new();
     for (i, b) in blocks.iter().enumerate() {
-        flatten(b.structural, 64 * i as u32, &mut v);
+        let mut bits = b.structural;
+        while bits != 0 {
+            v.push(64 * i as u32 + bits.trailing_zeros());
+            bits &= bits - 1;
+        }
     }
     v
 }
@@ -103,12 +107,19 @@ fn check(input: &[u8]) {
             "{name} {input:?}"
         );
         assert_eq!(carry.escaped(), want_carry.escaped(), "{name} {input:?}");
-        let mut idx = vec![7]; // appended to, never cleared
-        let c = k.structural_indices(input, &mut idx).expect("short input");
-        assert_eq!(idx.first(), Some(&7));
-        assert_eq!(&idx[1..], &want_flat[..], "{name} indices on {input:?}");
+        let mut index = StructuralIndex::new();
+        // a used index: a longer input first, so the scratch past the count holds old positions
+        let longer: Vec<u8> = [input, b"[1,2,3,4]".repeat(20).as_slice()].concat();
+        index.build_with(k, &longer).expect("short input");
+        index.build_with(k, input).expect("short input");
         assert_eq!(
-            c, carry,
+            index.positions(),
+            &want_flat[..],
+            "{name} indices on {input:?}"
+        );
+        assert_eq!(
+            index.carry(),
+            carry,
             "{name}: the two entry points end in the same carry"
         );
     }
@@ -148,17 +159,21 @@ impl Rng {
 
 #[test]
 fn known_documents() {
-    let mut out = Vec::new();
-    structural_indices(br#"{"a":"b\"c"}"#, &mut out).expect("short");
-    assert_eq!(out, [0, 1, 4, 5, 11]);
-    out.clear();
-    let carry = structural_indices(b"[1, true,null ,-2.5e3]", &mut out).expect("short");
-    assert_eq!(out, [0, 1, 2, 4, 8, 9, 14, 15, 21]);
-    assert!(!carry.in_string());
-    out.clear();
-    let carry = structural_indices(br#"["open \" string"#, &mut out).expect("short");
-    assert_eq!(out, [0, 1]);
-    assert!(carry.in_string());
+    let mut index = StructuralIndex::new();
+    index.build(br#"{"a":"b\"c"}"#).expect("short");
+    assert_eq!(index.positions(), [0, 1, 4, 5, 11]);
+    index.build(b"[1, true,null ,-2.5e3]").expect("short");
+    assert_eq!(index.positions(), [0, 1, 2, 4, 8, 9, 14, 15, 21]);
+    assert!(!index.carry().in_string());
+    index.build(br#"["open \" string"#).expect("short");
+    assert_eq!(index.positions(), [0, 1]);
+    assert!(index.carry().in_string());
+    index.build(b"").expect("short");
+    assert_eq!(index.positions(), [0u32; 0]);
+    // every byte structural, across several blocks
+    let ops = b"[]{},:".repeat(40);
+    index.build(&ops).expect("short");
+    assert_eq!(index.positions(), (0..240).collect::<Vec<u32>>());
 }
 
 #[test]
