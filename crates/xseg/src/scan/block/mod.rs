@@ -58,9 +58,9 @@
 //!
 //! | backend | classes | prefix XOR | where |
 //! |---|---|---|---|
-//! | [`Backend::Avx2`] | two 32-byte loads; `vpshufb` nibble tables for whitespace and `op` (simdjson's), compares for the rest | `pclmulqdq` | x86-64 with AVX2 and PCLMULQDQ, detected at run time |
-//! | [`Backend::Sse2`] | four 16-byte loads, byte compares | portable | every x86-64 |
-//! | [`Backend::Neon`] | four 16-byte loads, byte compares, pairwise-add bitmask | portable | aarch64 |
+//! | `Backend::Avx2` | two 32-byte loads; `vpshufb` nibble tables for whitespace and `op` (simdjson's), compares for the rest | `pclmulqdq` | x86-64 with AVX2 and PCLMULQDQ, detected at run time |
+//! | `Backend::Sse2` | four 16-byte loads, byte compares | portable | every x86-64 |
+//! | `Backend::Neon` | four 16-byte loads, byte compares, pairwise-add bitmask | portable | aarch64 |
 //! | [`Backend::Fallback`] | SWAR: eight 8-byte words, exact zero-byte tests | portable | everywhere; the oracle the others are tested against |
 //!
 //! [`Kernel::best`] picks the best backend the CPU has once and caches the choice in an atomic
@@ -76,13 +76,24 @@
 //!
 //! # How stage 2 will consume it
 //!
-//! The engine will walk a [`StructuralIndex`] kept in its scratch (or the `structural` bits
-//! block by block)
-//! instead of bytes: a string is then the distance from its opening quote to the next
-//! structural index, checked for escapes only where `backslash` bits fall inside it and for
-//! control characters with `control & in_string`; a skipped container is a run of indices
-//! whose depth is counted from `op` bytes; a scalar's extent is from its start to the next
-//! `op` or `whitespace` bit. UTF-8 stays validated once for the whole document.
+//! The engine will keep a [`StructuralIndex`] in its scratch (at most one `u32` per byte plus
+//! 64: 256 KiB for the largest document, grown once) and walk its positions instead of bytes,
+//! as simdjson's stage 2 does; [`BlockScanner`] is the alternative that walks the bitmaps block
+//! by block without the buffer, to be chosen by measurement.
+//!
+//! - At `{ [ } ] : ,` it updates the depth and the grammar state (value, key, colon, comma),
+//!   so skipped subtrees are still fully checked without touching their other bytes.
+//! - At a `"` it finds the closing quote as the next set bit of `string_quote` (a bit scan,
+//!   whatever the string's length). Only when `backslash` bits fall in between does it visit
+//!   the escapes; keys are compared for repeats from the same two offsets.
+//! - At any other position a scalar starts; its extent runs to the next `op` or `whitespace`
+//!   bit, and only those bytes are checked as a number or a literal.
+//! - Errors that only stage 1 sees keep their byte offset: the first control character inside
+//!   a string is the lowest bit of [`Block::controls_in_strings`], and an unclosed string shows
+//!   in [`Carry::in_string`] after the last block. Stage 2 reports whichever problem comes
+//!   first in the document, so the first-problem rule of `docs/DECISIONS.md` (D2) holds.
+//! - UTF-8 stays validated once for the whole document, by `simdutf8` or in the same pass,
+//!   whichever measures faster.
 
 // Stage 1 holds the crate's SIMD kernels: `unsafe` is allowed in this module tree only, for
 // unaligned loads and for calling `#[target_feature]` functions after detection. Every block
