@@ -292,6 +292,33 @@ impl SimdTape {
     }
 }
 
+// ----- (e) simdjson (C++), DOM parse alone --------------------------------------------------
+
+/// (e) simdjson's DOM parser (the C++ library, through `simdjson-rust`), one parser reused for
+/// every document: the parse alone (stage 1, stage 2 and UTF-8 validation into its tape), no
+/// checks. The binding copies each document into a reused padded buffer first, as simdjson's
+/// own `parser.parse(ptr, len)` does for unpadded input.
+///
+/// Built with the `simdjson` feature (needs CMake and a C++17 compiler).
+#[cfg(feature = "simdjson")]
+#[derive(Default)]
+pub struct SimdjsonDom {
+    parser: simdjson_rust::dom::Parser,
+}
+
+#[cfg(feature = "simdjson")]
+impl SimdjsonDom {
+    /// A parser with simdjson's default capacity.
+    pub fn new() -> Self {
+        SimdjsonDom::default()
+    }
+
+    /// Whether simdjson parses `doc` (any JSON value is accepted: no rules).
+    pub fn parse(&mut self, doc: &[u8]) -> bool {
+        self.parser.parse_bytes(doc).is_ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -397,5 +424,19 @@ mod tests {
         ] {
             assert!(!v.validate(broken.as_bytes()).is_accepted(), "{broken}");
         }
+    }
+
+    #[cfg(feature = "simdjson")]
+    #[test]
+    fn simdjson_parses_json_only() {
+        let mut p = SimdjsonDom::new();
+        assert!(p.parse(GOOD.as_bytes()));
+        assert!(p.parse(b"[1,2]"), "a DOM parse has no rules");
+        assert!(!p.parse(b"{\"a\":}"));
+        assert!(!p.parse(b"{\"a\":\"\xff\"}"), "UTF-8 is validated");
+        assert!(
+            p.parse(GOOD.as_bytes()),
+            "the parser is reusable after an error"
+        );
     }
 }

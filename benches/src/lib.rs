@@ -12,6 +12,7 @@
 //! | [`baseline::serde_struct`] | serde_json | borrowed `#[derive(Deserialize)]` struct with `Cow<str>` fields: the "naive validator" |
 //! | [`baseline::SimdTape`] | simd-json | tape over a reused padded copy, reused buffers |
 //! | [`baseline::sonic_struct`] | sonic-rs | the same borrowed struct as `serde_struct` |
+//! | `baseline::SimdjsonDom` (feature `simdjson`) | simdjson (C++) | its DOM tape, parse alone, no checks |
 
 pub mod baseline;
 pub mod checks;

@@ -49,6 +49,11 @@ pub fn all() -> Vec<(&'static str, Method)> {
         ("b/serde_struct", Box::new(baseline::serde_struct)),
         ("c/simd_tape", Box::new(move |d: &[u8]| simd.validate(d))),
         ("d/sonic_struct", Box::new(baseline::sonic_struct)),
+        #[cfg(feature = "simdjson")]
+        ("e/simdjson_dom", {
+            let mut dom = baseline::SimdjsonDom::new();
+            Box::new(move |d: &[u8]| dom.parse(d))
+        }),
     ]
 }
 

@@ -15,6 +15,7 @@ pub mod fix_is_idempotent_and_accepted;
 pub mod frame_split_roundtrip;
 pub mod ndjson_chunking_matches_whole;
 pub mod put_trace_segments_request;
+pub mod scan_backends_agree;
 pub mod structured_segment;
 
 #[cfg(test)]

@@ -1,11 +1,18 @@
 //! Byte-scanning kernels.
 //!
-//! Everything here is safe Rust: the SWAR (SIMD-within-a-register) kernel below reads eight bytes
-//! at a time through `u64::from_le_bytes`, which compiles to plain loads. UTF-8 validation of the
-//! whole document uses `simdutf8` (runtime-detected SSE4.2/AVX2/NEON with a scalar fallback), and
-//! byte search uses `memchr`. This module is the only place allowed to hold `unsafe`, and so far
-//! it needs none: the variants that would (wider string scanning, an ASCII pre-pass before
-//! `simdutf8`) were measured and did not pay; docs/ARCHITECTURE.md has the numbers.
+//! The SWAR (SIMD-within-a-register) kernel below is safe Rust: it reads eight bytes at a time
+//! through `u64::from_le_bytes`, which compiles to plain loads. UTF-8 validation of the whole
+//! document uses `simdutf8` (runtime-detected SSE4.2/AVX2/NEON with a scalar fallback), and byte
+//! search uses `memchr`. This module is the only place allowed to hold `unsafe`, and only its
+//! `block` submodule (stage 1: 64-byte block classifiers with AVX2, SSE2 and NEON backends,
+//! see its docs) does. The per-string variants that would have needed it (wider string
+//! scanning, an ASCII pre-pass before `simdutf8`) were measured and did not pay;
+//! docs/ARCHITECTURE.md has the numbers.
+
+// Stage 1 (64-byte block classifiers). The engine does not consume it yet, so outside the
+// tests nothing calls it.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) mod block;
 
 const LO: u64 = 0x0101_0101_0101_0101;
 const HI: u64 = 0x8080_8080_8080_8080;
