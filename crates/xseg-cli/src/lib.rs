@@ -26,6 +26,7 @@ pub mod listen;
 pub mod progress;
 pub mod put;
 pub mod report;
+pub mod serve;
 
 use std::io;
 use std::process::ExitCode;
@@ -54,6 +55,7 @@ pub fn run(cli: &Cli) -> ExitCode {
         Command::PutTraceSegments(args) => put::run(args, &mut out, &mut err),
         Command::Check(args) => check::run(args, &mut out, &mut err),
         Command::Listen(args) => listen::run(args, &mut out, &mut err),
+        Command::Serve(args) => serve::run(args, &mut out, &mut err),
     };
     ExitCode::from(status)
 }
