@@ -14,6 +14,7 @@ pub mod document_matches_reference;
 pub mod frame_split_roundtrip;
 pub mod ndjson_chunking_matches_whole;
 pub mod put_trace_segments_request;
+pub mod serve_answer_matches_put_trace_segments;
 pub mod structured_segment;
 
 #[cfg(test)]

@@ -50,6 +50,9 @@ pub mod server;
 pub mod sigv4;
 pub mod throttle;
 
+/// The `http` crate, whose request and response types [`Endpoint::handle`] takes and gives.
+pub use http;
+
 pub use endpoint::{Config, Endpoint, Refusal, PATH};
 pub use event::{Event, Origin, RefusedRequest, RejectedDocument, Summary, WarnedDocument};
 pub use sigv4::Credentials;
