@@ -825,7 +825,10 @@ fn bad_input_leaves_the_server_up_and_its_memory_bounded() {
     assert_eq!(done.status, 0);
     // per round: two bodies too large, two not received (truncated, stalled), one invalid
     assert!(
-        done.stdout.contains(" 2 invalid, 0 throttled, 4 too large, 0 unauthorized, 0 unknown operation, 4 unread, 0 failed"),
+        done.stdout.contains(
+            "29 requests: 19 processed, 2 invalid, 0 throttled, 4 too large, 0 unauthorized, \
+             0 unknown operation, 4 unread, 0 failed"
+        ),
         "{}",
         done.stdout
     );

@@ -261,8 +261,9 @@ impl Endpoint {
         }
     }
 
-    /// Numbers a request that reaches the endpoint (from 1).
+    /// Numbers a request that reaches the endpoint (from 1) and counts it.
     pub fn next_request(&self) -> u64 {
+        lock(&self.summary).requests += 1;
         self.requests.fetch_add(1, Ordering::Relaxed) + 1
     }
 
@@ -369,7 +370,6 @@ impl Endpoint {
         number: u64,
         peer: Option<SocketAddr>,
     ) -> Result<String, Refusal> {
-        lock(&self.summary).requests += 1;
         if parts.uri.path() != PATH {
             return Err(Refusal::new(
                 StatusCode::NOT_FOUND,
