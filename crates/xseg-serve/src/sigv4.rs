@@ -339,9 +339,7 @@ pub fn verify(
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| {
             AuthError::Incomplete(
-                "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' \
-                 header."
-                    .to_owned(),
+                "Authorization header requires existence of a 'X-Amz-Date' header.".to_owned(),
             )
         })?;
     let scope_date = auth.scope.split('/').next().unwrap_or("");
