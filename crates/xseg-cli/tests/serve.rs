@@ -379,9 +379,9 @@ fn a_client_gets_the_service_answers(program: &Path, script: &str) {
         done.stdout
     );
 
-    // 5 documents a second: the second call of 5 is throttled, and a client that retries
-    // gets through
-    let run = serve(&["-q", "--max-segments-per-second", "5"]);
+    // 1 document a second: a first call of 5 passes on the full bucket and leaves 4 s of
+    // debt, so the second is throttled, and a client that retries gets through
+    let run = serve(&["-q", "--max-segments-per-second", "1"]);
     let five = vec![GOOD; 5];
     let calls = json!([
         { "documents": five, "attempts": 1 },
