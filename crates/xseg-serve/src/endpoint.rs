@@ -278,7 +278,8 @@ impl Endpoint {
     /// Answers one request: `POST /TraceSegments` with a PutTraceSegments body gets 200 and
     /// `{"UnprocessedTraceSegments":[...]}\n`, byte for byte what `xseg put-trace-segments`
     /// prints; anything else gets the error status and shape the AWS SDKs read (see
-    /// [`Refusal`]). `batch` validates the documents.
+    /// [`Refusal`]). `batch` validates the documents with its own options, so it should be
+    /// made with [`Config::options`] (the server keeps one such batch per thread).
     pub fn handle(
         &self,
         batch: &mut Batch,
