@@ -373,3 +373,38 @@ fn an_unwritable_out_file_fails_the_request() {
     let s = endpoint.summary();
     assert_eq!((s.failed, s.processed), (1, 1));
 }
+
+#[test]
+fn warnings_past_the_kept_ones_are_reported_as_a_count() {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&events);
+    let endpoint =
+        Endpoint::new(Config::default()).with_events(move |e| seen.lock().unwrap().push(e.clone()));
+    // 20 annotation keys the service drops: 20 warnings, more than the core keeps
+    let keys: Vec<String> = (0..20).map(|i| format!("\"bad-key-{i}\":1")).collect();
+    let doc = GOOD.replace(
+        "\"end_time\":2}",
+        &format!("\"end_time\":2,\"annotations\":{{{}}}}}", keys.join(",")),
+    );
+    let response = handle(&endpoint, post(body_of(&[&doc])));
+    assert_eq!(response.body(), b"{\"UnprocessedTraceSegments\":[]}\n");
+    let events = events.lock().unwrap();
+    let kept = xseg::limits::MAX_WARNINGS;
+    assert_eq!(events.len(), kept + 1, "{events:?}");
+    for e in &events[..kept] {
+        assert!(matches!(e, Event::Warning(w) if w.pointer.starts_with("/annotations/bad-key-")));
+    }
+    assert_eq!(
+        events[kept],
+        Event::MoreWarnings {
+            origin: xseg_serve::Origin {
+                request: 1,
+                peer: Some("127.0.0.1:40000".parse().unwrap()),
+                index: 0
+            },
+            id: Some("70de5b6f19ff9a0a".to_owned()),
+            count: 20 - kept,
+        }
+    );
+    assert_eq!(endpoint.summary().documents.warnings, 20);
+}
