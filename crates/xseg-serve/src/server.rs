@@ -161,30 +161,31 @@ async fn serve_request(
     request: hyper::Request<Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
     let config = endpoint.config();
+    let (max_body_bytes, body_timeout, options) =
+        (config.max_body_bytes, config.body_timeout, config.options);
     let (parts, body) = request.into_parts();
     let declared = parts
         .headers
         .get(hyper::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let refused = |refusal: Refusal| {
-        let number = endpoint.next_request();
-        convert(endpoint.refuse(number, Some(peer), refusal))
-    };
-    if declared.is_some_and(|n| n > config.max_body_bytes as u64) {
-        return refused(Refusal::too_large(config.max_body_bytes));
+    if declared.is_some_and(|n| n > max_body_bytes as u64) {
+        return refuse(endpoint, peer, Refusal::too_large(max_body_bytes)).await;
     }
-    let read = Limited::new(body, config.max_body_bytes).collect();
-    let body = match tokio::time::timeout(config.body_timeout, read).await {
-        Err(_) => return refused(Refusal::body_timeout(config.body_timeout)),
-        Ok(Err(e)) if e.is::<LengthLimitError>() => {
-            return refused(Refusal::too_large(config.max_body_bytes))
+    let read = Limited::new(body, max_body_bytes).collect();
+    let body = match tokio::time::timeout(body_timeout, read).await {
+        Err(_) => {
+            let refusal = Refusal::body_timeout(body_timeout);
+            return refuse(endpoint, peer, refusal).await;
         }
-        Ok(Err(e)) => return refused(Refusal::unreadable(e)),
+        Ok(Err(e)) if e.is::<LengthLimitError>() => {
+            let refusal = Refusal::too_large(max_body_bytes);
+            return refuse(endpoint, peer, refusal).await;
+        }
+        Ok(Err(e)) => return refuse(endpoint, peer, Refusal::unreadable(e)).await,
         Ok(Ok(collected)) => collected.to_bytes().to_vec(),
     };
     let request = http::Request::from_parts(parts, body);
-    let options = config.options;
     let handler = Arc::clone(&endpoint);
     let answered = tokio::task::spawn_blocking(move || {
         with_batch(options, |batch| handler.handle(batch, request, Some(peer)))
@@ -192,9 +193,35 @@ async fn serve_request(
     .await;
     match answered {
         Ok(response) => convert(response),
-        Err(e) => refused(Refusal::internal(format!(
-            "the request handler failed: {e}"
-        ))),
+        Err(e) => {
+            let refusal = Refusal::internal(format!("the request handler failed: {e}"));
+            refuse(endpoint, peer, refusal).await
+        }
+    }
+}
+
+/// Answers a request refused before the handler. On the blocking pool too, since the event
+/// callback may wait (for a reader of the events, say).
+async fn refuse(
+    endpoint: Arc<Endpoint>,
+    peer: SocketAddr,
+    refusal: Refusal,
+) -> hyper::Response<Full<Bytes>> {
+    let fallback = refusal.clone();
+    let handler = Arc::clone(&endpoint);
+    let answered = tokio::task::spawn_blocking(move || {
+        let number = handler.next_request();
+        handler.refuse(number, Some(peer), refusal)
+    })
+    .await;
+    match answered {
+        Ok(response) => convert(response),
+        // the blocking pool is shut down: answer without reporting
+        Err(_) => {
+            let mut response = hyper::Response::new(Full::new(Bytes::from(fallback.message)));
+            *response.status_mut() = fallback.status;
+            response
+        }
     }
 }
 
