@@ -16,6 +16,7 @@ pub mod frame_split_roundtrip;
 pub mod ndjson_chunking_matches_whole;
 pub mod put_trace_segments_request;
 pub mod scan_backends_agree;
+pub mod serve_answer_matches_put_trace_segments;
 pub mod structured_segment;
 
 #[cfg(test)]

@@ -45,6 +45,14 @@ pub enum Command {
     /// SIGTERM, --count or --duration, prints a summary and exits 0; 2 for usage errors and
     /// when the address cannot be bound.
     Listen(ListenArgs),
+    /// Answer PutTraceSegments over HTTP as the X-Ray service would: a local X-Ray endpoint.
+    ///
+    /// Serves `POST /TraceSegments` on 127.0.0.1:2001 unless --bind says otherwise; point a
+    /// real client at it (boto3 `endpoint_url=`, `aws --endpoint-url`, the daemon's
+    /// `Endpoint` setting). Prints a line per rejection, warning and refused request; Ctrl-C or
+    /// SIGTERM finishes the requests in flight and prints a summary. Exit status: 0 when
+    /// stopped so, 2 for usage errors and when the address cannot be bound or a file opened.
+    Serve(ServeArgs),
     /// Print a shell completion script to standard output.
     ///
     /// For example `xseg completions bash > /etc/bash_completion.d/xseg`, or
@@ -278,6 +286,60 @@ pub struct ListenArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 8 << 20,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub recv_buffer: usize,
+}
+
+/// The default address of `xseg serve`.
+pub const SERVE_ADDRESS: &str = "127.0.0.1:2001";
+
+/// `xseg serve`.
+#[derive(Clone, Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub validation: ValidationArgs,
+    /// TCP address to serve on; port 0 picks a free port. A non-loopback address needs
+    /// --access-key-id and --secret-access-key.
+    #[arg(long, value_name = "ADDR", default_value = SERVE_ADDRESS)]
+    pub bind: SocketAddr,
+    /// Append every accepted document to FILE, one NDJSON line each, before answering.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Append every rejected document to FILE with its answer, one JSON line each.
+    #[arg(long, value_name = "FILE")]
+    pub rejected: Option<PathBuf>,
+    /// Most documents in one request; 0 for no limit.
+    #[arg(long, value_name = "N", default_value_t = xseg_batch::request::MAX_DOCUMENTS)]
+    pub max_documents: usize,
+    /// Answer 429 ThrottledException over N documents a second [default: no limit].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_segments_per_second: Option<u32>,
+    /// Largest request body in bytes; larger ones get 413.
+    #[arg(long, value_name = "BYTES", default_value_t = xseg_serve::endpoint::DEFAULT_MAX_BODY_BYTES,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_body_bytes: usize,
+    /// Verify every request's SigV4 signature with this access key id (needs
+    /// --secret-access-key).
+    #[arg(long, value_name = "ID", requires = "secret_access_key")]
+    pub access_key_id: Option<String>,
+    /// The secret key of --access-key-id.
+    #[arg(long, value_name = "SECRET", requires = "access_key_id")]
+    pub secret_access_key: Option<String>,
+    /// Seconds a connection has to send a request head (and may stay idle between requests).
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    pub header_timeout: Duration,
+    /// Seconds a request has to send its body.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    pub body_timeout: Duration,
+    /// Most connections served at once; more wait to be accepted.
+    #[arg(long, value_name = "N", default_value_t = 256,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub max_connections: usize,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = LiveFormat::Text)]
+    pub format: LiveFormat,
+    /// Print only the summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// A positive, finite number of seconds.

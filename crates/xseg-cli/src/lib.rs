@@ -30,6 +30,7 @@ pub mod listen;
 pub mod progress;
 pub mod put;
 pub mod report;
+pub mod serve;
 
 use std::io;
 use std::process::ExitCode;
@@ -60,6 +61,7 @@ pub fn run(cli: &Cli) -> ExitCode {
         Command::Listen(args) => listen::run(args, &mut out, &mut err),
         Command::Completions(args) => completions(args.shell, &mut out, &mut err),
         Command::Man => man(&mut out, &mut err),
+        Command::Serve(args) => serve::run(args, &mut out, &mut err),
     };
     ExitCode::from(status)
 }

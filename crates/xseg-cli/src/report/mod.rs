@@ -380,6 +380,20 @@ impl Printer {
     /// Errors of serialisation (none in practice: the output is memory).
     pub fn finding(&mut self, finding: &Finding<'_>, out: &mut Vec<u8>) -> io::Result<()> {
         self.tally.record(finding);
+        self.write_finding(finding, out)
+    }
+
+    /// Like [`finding`](Self::finding), but not counted in the summary: for what the command
+    /// counts in its own counters, such as a request `serve` refused as a whole.
+    ///
+    /// # Errors
+    ///
+    /// As [`finding`](Self::finding).
+    pub fn uncounted(&mut self, finding: &Finding<'_>, out: &mut Vec<u8>) -> io::Result<()> {
+        self.write_finding(finding, out)
+    }
+
+    fn write_finding(&mut self, finding: &Finding<'_>, out: &mut Vec<u8>) -> io::Result<()> {
         if self.style.quiet {
             return Ok(());
         }

@@ -1,0 +1,555 @@
+//! The request handler: an HTTP request in, the service's HTTP answer out, with no socket and
+//! no runtime, so that tests and the fuzz target call it directly.
+
+use std::fmt;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use http::{header, HeaderValue, Method, Request, Response, StatusCode};
+use serde::Serialize;
+use xseg::{Document, Options, Validator, Warning};
+use xseg_batch::{Batch, Checked, UnprocessedTraceSegment};
+
+use crate::event::{Event, Origin, RefusedRequest, RejectedDocument, Summary, WarnedDocument};
+use crate::sigv4::{self, Credentials};
+use crate::throttle::TokenBucket;
+
+/// The path of PutTraceSegments in the X-Ray API (restJson1, version 2016-04-12).
+pub const PATH: &str = "/TraceSegments";
+
+/// The header that carries the error type of a refused request; every AWS SDK reads the error
+/// code from it.
+pub const ERROR_TYPE_HEADER: &str = "x-amzn-errortype";
+
+/// The header that carries the request id.
+pub const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
+
+/// The default of [`Config::max_body_bytes`]: 50 documents of 64 KiB with room for JSON
+/// escaping, 8 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 8 << 20;
+
+/// How the endpoint answers. The time limits and the connection cap are used by the server
+/// around the handler.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// The core's options (profile, document size limit).
+    pub options: Options,
+    /// Most documents in one request; `0` for no limit.
+    pub max_documents: usize,
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    pub max_body_bytes: usize,
+    /// Documents a second over which requests get 429 `ThrottledException`; `None`: no limit.
+    pub max_segments_per_second: Option<u32>,
+    /// When set, every request must carry a SigV4 signature made with these credentials.
+    pub credentials: Option<Credentials>,
+    /// Time a connection has to send a complete request head (also the idle time allowed
+    /// between requests on a kept-alive connection).
+    pub header_timeout: Duration,
+    /// Time a request has to send its whole body.
+    pub body_timeout: Duration,
+    /// Most connections served at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// On shutdown, how long requests in flight have to finish.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            options: Options::default(),
+            max_documents: xseg_batch::request::MAX_DOCUMENTS,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_segments_per_second: None,
+            credentials: None,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            max_connections: 256,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A request refused as a whole, before or instead of validating its documents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// `x-amzn-ErrorType`.
+    pub error_type: &'static str,
+    /// `{"message": ...}`.
+    pub message: String,
+}
+
+impl Refusal {
+    /// A refusal.
+    pub fn new(status: StatusCode, error_type: &'static str, message: impl Into<String>) -> Self {
+        Refusal {
+            status,
+            error_type,
+            message: message.into(),
+        }
+    }
+
+    /// 413: the body is over `limit` bytes.
+    pub fn too_large(limit: usize) -> Self {
+        Refusal::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLargeException",
+            format!("Request body is larger than the limit of {limit} bytes (--max-body-bytes)"),
+        )
+    }
+
+    /// 408: the body did not arrive within `limit`.
+    pub fn body_timeout(limit: Duration) -> Self {
+        Refusal::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "RequestTimeoutException",
+            format!(
+                "Request body was not received within {} s",
+                limit.as_secs_f64()
+            ),
+        )
+    }
+
+    /// 400: the body could not be read (the client went away or sent a malformed chunk).
+    pub fn unreadable(why: impl fmt::Display) -> Self {
+        Refusal::new(
+            StatusCode::BAD_REQUEST,
+            "SerializationException",
+            format!("Request body could not be read: {why}"),
+        )
+    }
+
+    /// 500: something on the endpoint's side failed.
+    pub fn internal(why: impl fmt::Display) -> Self {
+        Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalFailure",
+            why.to_string(),
+        )
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    message: &'a str,
+}
+
+/// Where accepted or rejected documents are appended.
+struct Output {
+    writer: Box<dyn Write + Send>,
+    name: String,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic elsewhere while holding the lock leaves data that is still usable: counters and
+    // writers whose last write either happened or not.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Appends `doc` to `out` as one NDJSON line. A document the service accepts is one JSON text,
+/// whose line breaks can only be white space between tokens; they become spaces.
+pub fn push_ndjson_line(out: &mut Vec<u8>, doc: &[u8]) {
+    out.extend(doc.iter().map(|&b| match b {
+        b'\n' | b'\r' => b' ',
+        b => b,
+    }));
+    out.push(b'\n');
+}
+
+#[derive(Serialize)]
+struct RejectedLine<'a> {
+    #[serde(flatten)]
+    answer: &'a UnprocessedTraceSegment<'a>,
+    document: &'a str,
+}
+
+/// The callback that receives every [`Event`].
+pub type EventSink = Box<dyn Fn(&Event) + Send + Sync>;
+
+/// The PutTraceSegments endpoint: configuration, throttle, output files, event callback and
+/// counters. [`handle`](Self::handle) answers one request; it is safe to call from many threads.
+pub struct Endpoint {
+    config: Config,
+    throttle: Option<Mutex<TokenBucket>>,
+    out: Option<Mutex<Output>>,
+    rejected: Option<Mutex<Output>>,
+    events: Option<EventSink>,
+    summary: Mutex<Summary>,
+    requests: AtomicU64,
+    run_id: u32,
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("config", &self.config)
+            .field("out", &self.out.as_ref().map(|o| lock(o).name.clone()))
+            .field(
+                "rejected",
+                &self.rejected.as_ref().map(|o| lock(o).name.clone()),
+            )
+            .field("summary", &self.summary())
+            .finish()
+    }
+}
+
+impl Endpoint {
+    /// An endpoint with `config`, no output files and no event callback.
+    pub fn new(config: Config) -> Self {
+        let throttle = config
+            .max_segments_per_second
+            .map(|rate| Mutex::new(TokenBucket::new(rate, Instant::now())));
+        let run_id = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos() ^ (d.as_secs() as u32));
+        Endpoint {
+            config,
+            throttle,
+            out: None,
+            rejected: None,
+            events: None,
+            summary: Mutex::new(Summary::default()),
+            requests: AtomicU64::new(0),
+            run_id,
+        }
+    }
+
+    /// Appends every accepted document to `writer` (named `name` in error messages) as one
+    /// NDJSON line, written and flushed before the answer is returned.
+    pub fn with_out(mut self, writer: impl Write + Send + 'static, name: &str) -> Self {
+        self.out = Some(Mutex::new(Output {
+            writer: Box::new(writer),
+            name: name.to_owned(),
+        }));
+        self
+    }
+
+    /// Appends every rejected document to `writer` as one NDJSON line: its answer
+    /// (`Id`, `ErrorCode`, `Message`) and the `document` as a JSON string.
+    pub fn with_rejected(mut self, writer: impl Write + Send + 'static, name: &str) -> Self {
+        self.rejected = Some(Mutex::new(Output {
+            writer: Box::new(writer),
+            name: name.to_owned(),
+        }));
+        self
+    }
+
+    /// Calls `f` with every [`Event`], on the thread that handles the request, before the
+    /// answer is returned.
+    pub fn with_events(mut self, f: impl Fn(&Event) + Send + Sync + 'static) -> Self {
+        self.events = Some(Box::new(f));
+        self
+    }
+
+    /// The configuration.
+    pub const fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The counters so far.
+    pub fn summary(&self) -> Summary {
+        lock(&self.summary).clone()
+    }
+
+    fn emit(&self, event: &Event) {
+        if let Some(f) = &self.events {
+            f(event);
+        }
+    }
+
+    /// Numbers a request that reaches the endpoint (from 1) and counts it.
+    pub fn next_request(&self) -> u64 {
+        lock(&self.summary).requests += 1;
+        self.requests.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    fn request_id(&self, number: u64) -> String {
+        format!(
+            "{:08x}-0000-4000-8000-{:012x}",
+            self.run_id,
+            number & 0xffff_ffff_ffff
+        )
+    }
+
+    /// Answers one request: `POST /TraceSegments` with a PutTraceSegments body gets 200 and
+    /// `{"UnprocessedTraceSegments":[...]}\n`, byte for byte what `xseg put-trace-segments`
+    /// prints; anything else gets the error status and shape the AWS SDKs read (see
+    /// [`Refusal`]). `batch` validates the documents with its own options, so it should be
+    /// made with [`Config::options`] (the server keeps one such batch per thread).
+    pub fn handle(
+        &self,
+        batch: &mut Batch,
+        request: Request<Vec<u8>>,
+        peer: Option<SocketAddr>,
+    ) -> Response<Vec<u8>> {
+        let number = self.next_request();
+        let (parts, mut body) = request.into_parts();
+        match self.process(batch, &parts, &mut body, number, peer) {
+            Ok(answer) => {
+                lock(&self.summary).processed += 1;
+                self.response(StatusCode::OK, answer.into_bytes(), number)
+            }
+            Err(refusal) => self.refuse(number, peer, refusal),
+        }
+    }
+
+    /// The answer to a request refused as a whole (request number `number`): counted,
+    /// reported, and shaped as the SDKs read errors: the status, `x-amzn-ErrorType` and
+    /// `{"message":"..."}`.
+    pub fn refuse(
+        &self,
+        number: u64,
+        peer: Option<SocketAddr>,
+        refusal: Refusal,
+    ) -> Response<Vec<u8>> {
+        {
+            let mut s = lock(&self.summary);
+            match refusal.status.as_u16() {
+                400 if refusal.error_type == xseg_batch::request::INVALID_REQUEST_TYPE => {
+                    s.invalid += 1
+                }
+                429 => s.throttled += 1,
+                413 => s.too_large += 1,
+                403 => s.unauthorized += 1,
+                400 if refusal.error_type == "IncompleteSignatureException" => s.unauthorized += 1,
+                404 | 405 => s.unknown_operation += 1,
+                408 | 400 => s.unread += 1,
+                _ => s.failed += 1,
+            }
+        }
+        let refused = RefusedRequest {
+            request: number,
+            peer,
+            status: refusal.status.as_u16(),
+            error_type: refusal.error_type,
+            message: refusal.message.clone(),
+        };
+        if refusal.status == StatusCode::TOO_MANY_REQUESTS {
+            self.emit(&Event::Throttled(refused));
+        } else {
+            self.emit(&Event::Refused(refused));
+        }
+        let body = serde_json::to_vec(&ErrorBody {
+            message: &refusal.message,
+        })
+        .unwrap_or_default();
+        let mut response = self.response(refusal.status, body, number);
+        if let Ok(value) = HeaderValue::from_str(refusal.error_type) {
+            response.headers_mut().insert(ERROR_TYPE_HEADER, value);
+        }
+        if refusal.status == StatusCode::METHOD_NOT_ALLOWED {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        }
+        response
+    }
+
+    fn response(&self, status: StatusCode, body: Vec<u8>, number: u64) -> Response<Vec<u8>> {
+        let mut response = Response::new(body);
+        *response.status_mut() = status;
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if let Ok(id) = HeaderValue::from_str(&self.request_id(number)) {
+            headers.insert(REQUEST_ID_HEADER, id);
+        }
+        response
+    }
+
+    fn process(
+        &self,
+        batch: &mut Batch,
+        parts: &http::request::Parts,
+        body: &mut [u8],
+        number: u64,
+        peer: Option<SocketAddr>,
+    ) -> Result<String, Refusal> {
+        if parts.uri.path() != PATH {
+            return Err(Refusal::new(
+                StatusCode::NOT_FOUND,
+                "UnknownOperationException",
+                format!(
+                    "No operation at {} {}: this endpoint answers PutTraceSegments, POST {PATH}",
+                    parts.method,
+                    parts.uri.path()
+                ),
+            ));
+        }
+        if parts.method != Method::POST {
+            return Err(Refusal::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "UnknownOperationException",
+                format!(
+                    "No operation at {} {PATH}: PutTraceSegments is POST {PATH}",
+                    parts.method
+                ),
+            ));
+        }
+        if body.len() > self.config.max_body_bytes {
+            return Err(Refusal::too_large(self.config.max_body_bytes));
+        }
+        if let Some(credentials) = &self.config.credentials {
+            sigv4::verify(credentials, &parts.method, &parts.uri, &parts.headers, body).map_err(
+                |e| {
+                    Refusal::new(
+                        StatusCode::from_u16(e.status()).unwrap_or(StatusCode::FORBIDDEN),
+                        e.error_type(),
+                        e.message(),
+                    )
+                },
+            )?;
+        }
+        let request = xseg_batch::Request::parse(body, self.config.max_documents).map_err(|e| {
+            Refusal::new(
+                StatusCode::BAD_REQUEST,
+                xseg_batch::request::INVALID_REQUEST_TYPE,
+                e.message(),
+            )
+        })?;
+        if let Some(bucket) = &self.throttle {
+            if !lock(bucket).try_take(request.len(), Instant::now()) {
+                return Err(Refusal::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "ThrottledException",
+                    format!(
+                        "Rate exceeded: {} documents over --max-segments-per-second {}",
+                        request.len(),
+                        lock(bucket).rate()
+                    ),
+                ));
+            }
+        }
+        let docs = request.documents();
+        let verdicts: Vec<(Checked<'_>, Vec<Warning>)> = batch.validate_map(docs, |_, o, w| {
+            (Checked::new(&o, w), w.iter().copied().collect())
+        });
+        self.write_documents(docs, &verdicts)?;
+        self.report(docs, &verdicts, number, peer, batch.options());
+        let response = xseg_batch::Response::new(verdicts.into_iter().map(|(c, _)| c).collect());
+        let mut answer = response.to_json();
+        answer.push('\n');
+        Ok(answer)
+    }
+
+    /// Appends the request's accepted documents to `--out` and its rejected ones to
+    /// `--rejected`, each file in one write, flushed.
+    fn write_documents(
+        &self,
+        docs: &[&[u8]],
+        verdicts: &[(Checked<'_>, Vec<Warning>)],
+    ) -> Result<(), Refusal> {
+        if let Some(out) = &self.out {
+            let mut lines = Vec::new();
+            for (doc, (checked, _)) in docs.iter().zip(verdicts) {
+                if checked.outcome().is_accepted() {
+                    push_ndjson_line(&mut lines, doc);
+                }
+            }
+            if !lines.is_empty() {
+                write_all(out, &lines)?;
+            }
+        }
+        if let Some(rejected) = &self.rejected {
+            let mut lines = Vec::new();
+            for (doc, (checked, _)) in docs.iter().zip(verdicts) {
+                if let Some(answer) = checked.unprocessed() {
+                    let document = String::from_utf8_lossy(doc);
+                    let line = RejectedLine {
+                        answer: &answer,
+                        document: &document,
+                    };
+                    serde_json::to_writer(&mut lines, &line).map_err(Refusal::internal)?;
+                    lines.push(b'\n');
+                }
+            }
+            if !lines.is_empty() {
+                write_all(rejected, &lines)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts the documents and emits their events.
+    fn report(
+        &self,
+        docs: &[&[u8]],
+        verdicts: &[(Checked<'_>, Vec<Warning>)],
+        request: u64,
+        peer: Option<SocketAddr>,
+        options: &Options,
+    ) {
+        {
+            let mut s = lock(&self.summary);
+            for (doc, (checked, _)) in docs.iter().zip(verdicts) {
+                s.documents.record(checked, doc.len());
+            }
+        }
+        if self.events.is_none() {
+            return;
+        }
+        let mut validator: Option<Validator> = None;
+        for (index, (doc, (checked, warnings))) in docs.iter().zip(verdicts).enumerate() {
+            let origin = Origin {
+                request,
+                peer,
+                index,
+            };
+            if let Some(error) = checked.outcome().error() {
+                self.emit(&Event::Rejected(RejectedDocument {
+                    origin,
+                    id: checked.outcome().id().map(|s| s.into_owned()),
+                    error,
+                    pointer: error.locate(doc, 0).pointer,
+                }));
+            }
+            if warnings.is_empty() {
+                continue;
+            }
+            let id = match checked.outcome().id() {
+                Some(id) => Some(id.into_owned()),
+                None => {
+                    let v = validator.get_or_insert_with(|| Validator::new(*options));
+                    match v.parse(doc) {
+                        Ok(Document::Segment(segment)) => {
+                            segment.id().map(|s| s.decode().into_owned())
+                        }
+                        _ => None,
+                    }
+                }
+            };
+            for warning in warnings {
+                self.emit(&Event::Warning(WarnedDocument {
+                    origin,
+                    id: id.clone(),
+                    warning: *warning,
+                    pointer: warning.locate(doc, 0).pointer,
+                }));
+            }
+            let more = checked.warnings().saturating_sub(warnings.len());
+            if more > 0 {
+                self.emit(&Event::MoreWarnings {
+                    origin,
+                    id,
+                    count: more,
+                });
+            }
+        }
+    }
+}
+
+fn write_all(output: &Mutex<Output>, lines: &[u8]) -> Result<(), Refusal> {
+    let mut output = lock(output);
+    let written = output
+        .writer
+        .write_all(lines)
+        .and_then(|()| output.writer.flush());
+    written
+        .map_err(|e: io::Error| Refusal::internal(format!("cannot write to {}: {e}", output.name)))
+}

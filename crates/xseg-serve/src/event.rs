@@ -1,0 +1,117 @@
+//! What the endpoint reports as it answers: one [`Event`] per rejection, warning and refused
+//! request, and the [`Summary`] counters.
+
+use std::net::SocketAddr;
+
+use xseg::{Error, ErrorCode, Warning};
+use xseg_batch::Counters;
+
+/// Where a document came from: the request (numbered from 1 in arrival order), the client,
+/// and the document's index in `TraceSegmentDocuments` (from 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The request's number, from 1, in the order the endpoint received them.
+    pub request: u64,
+    /// The client's address, when known.
+    pub peer: Option<SocketAddr>,
+    /// The document's index in `TraceSegmentDocuments`, from 0.
+    pub index: usize,
+}
+
+/// A rejected document.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RejectedDocument {
+    /// Where it came from.
+    pub origin: Origin,
+    /// The answer's `Id`, when the document has a string `id`.
+    pub id: Option<String>,
+    /// The diagnostic: kind, `ErrorCode`, `Message`, offset in the document.
+    pub error: Error,
+    /// The JSON pointer of the offending value (`""`: the document).
+    pub pointer: String,
+}
+
+/// One warning on a document (accepted or rejected).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WarnedDocument {
+    /// Where it came from.
+    pub origin: Origin,
+    /// The document's `Id`, when it has a string `id`.
+    pub id: Option<String>,
+    /// What was found and where (offset in the document).
+    pub warning: Warning,
+    /// The JSON pointer of the value the warning concerns.
+    pub pointer: String,
+}
+
+/// A request refused as a whole: not valid, throttled, too large, unsigned, at an unknown
+/// path, or not read in time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RefusedRequest {
+    /// The request's number.
+    pub request: u64,
+    /// The client's address, when known.
+    pub peer: Option<SocketAddr>,
+    /// The HTTP status of the answer.
+    pub status: u16,
+    /// The error type (`x-amzn-ErrorType`), e.g. `InvalidRequestException`.
+    pub error_type: &'static str,
+    /// The message of the answer.
+    pub message: String,
+}
+
+/// One thing worth telling, as it happens.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A document the answer lists in `UnprocessedTraceSegments`.
+    Rejected(RejectedDocument),
+    /// A warning: what the service accepts but drops.
+    Warning(WarnedDocument),
+    /// Warnings on a document past the ones the core keeps.
+    MoreWarnings {
+        /// Where the document came from.
+        origin: Origin,
+        /// The document's `Id`, when it has a string `id`.
+        id: Option<String>,
+        /// How many were not kept.
+        count: usize,
+    },
+    /// A request over `--max-segments-per-second` (answered 429 `ThrottledException`).
+    Throttled(RefusedRequest),
+    /// Any other request refused as a whole (400, 403, 404, 405, 408, 413, 500).
+    Refused(RefusedRequest),
+}
+
+/// The totals of a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Requests received (every one that reached the handler or was cut off reading its
+    /// body).
+    pub requests: u64,
+    /// Requests answered 200.
+    pub processed: u64,
+    /// Requests answered 400 `InvalidRequestException`.
+    pub invalid: u64,
+    /// Requests answered 429 `ThrottledException`.
+    pub throttled: u64,
+    /// Requests answered 413: body over `--max-body-bytes`.
+    pub too_large: u64,
+    /// Requests refused for their signature (400 or 403).
+    pub unauthorized: u64,
+    /// Requests to another path or with another method (404, 405).
+    pub unknown_operation: u64,
+    /// Requests whose body was not received in time, or could not be read (408, 400).
+    pub unread: u64,
+    /// Requests that failed on the endpoint's side, such as `--out` not writable (500).
+    pub failed: u64,
+    /// The documents of the processed requests: accepted, rejected per `ErrorCode`,
+    /// warnings.
+    pub documents: Counters,
+}
+
+impl Summary {
+    /// Rejected documents with `code`.
+    pub fn code(&self, code: ErrorCode) -> u64 {
+        self.documents.code(code)
+    }
+}
