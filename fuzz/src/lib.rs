@@ -15,6 +15,7 @@ pub mod frame_split_roundtrip;
 pub mod ndjson_chunking_matches_whole;
 pub mod put_trace_segments_request;
 pub mod structured_segment;
+pub mod trace_checks_stay_bounded;
 
 #[cfg(test)]
 mod testing;
