@@ -847,6 +847,7 @@ mod tests {
     fn trace_record_is_a_few_dozen_bytes() {
         assert_eq!(core::mem::size_of::<Trace>(), 48);
         assert_eq!(core::mem::size_of::<Node>(), 16);
+        assert_eq!(core::mem::size_of::<Pending<u64>>(), 48);
     }
 
     #[test]
