@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use xseg::{Document, DocumentKind, JsonStr, Outcome};
+use xseg::{Document, DocumentKind, JsonStr, Outcome, Validator};
 
 use super::checker::TraceChecker;
 use super::facts::TraceFacts;
@@ -53,39 +53,56 @@ impl Batch {
 
     /// [`validate_traced`](Self::validate_traced) into a vector that is cleared first.
     pub fn validate_traced_into<'a>(&mut self, docs: &[&'a [u8]], out: &mut Vec<Traced<'a>>) {
-        self.run_each(
-            docs,
-            |v, doc: &&'a [u8]| {
-                let doc: &'a [u8] = doc;
-                match v.parse(doc) {
-                    Ok(document) => {
-                        let (kind, id) = match &document {
-                            Document::Segment(s) => {
-                                let standalone = s.kind().is_some_and(|k| k.eq_str("subsegment"));
-                                let kind = if standalone {
-                                    DocumentKind::Subsegment
-                                } else {
-                                    DocumentKind::Segment
-                                };
-                                (kind, s.id())
-                            }
-                            Document::Otlp(_) => (DocumentKind::Otlp, None),
+        self.run_each(docs, |v, doc: &&'a [u8]| Traced::validate(v, doc), out);
+    }
+}
+
+impl<'a> Traced<'a> {
+    /// Validates one document with `validator` and reads its facts when it is accepted: the
+    /// per-document step of [`Batch::validate_traced`], for hosts that run their own
+    /// parallel pass (a stream reader's workers) or take one document at a time.
+    ///
+    /// ```
+    /// let mut v = xseg::Validator::default();
+    /// let doc = br#"{"name":"a","id":"0000000000000001","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1,"end_time":2}"#;
+    /// let traced = xseg_batch::Traced::validate(&mut v, doc);
+    /// assert!(traced.checked.is_accepted());
+    /// assert_eq!(traced.facts.unwrap().id(), Some(1));
+    /// ```
+    pub fn validate(validator: &mut Validator, doc: &'a [u8]) -> Self {
+        Self::validate_at(validator, doc, 0)
+    }
+
+    /// [`validate`](Self::validate) for a document at offset `base` of a larger buffer (a
+    /// datagram's body): the verdict's offsets are `base` + the offset in `doc`, as
+    /// [`Validator::validate_at`] gives them.
+    pub fn validate_at(validator: &mut Validator, doc: &'a [u8], base: usize) -> Self {
+        match validator.parse_at(doc, base) {
+            Ok(document) => {
+                let (kind, id) = match &document {
+                    Document::Segment(s) => {
+                        let standalone = s.kind().is_some_and(|k| k.eq_str("subsegment"));
+                        let kind = if standalone {
+                            DocumentKind::Subsegment
+                        } else {
+                            DocumentKind::Segment
                         };
-                        Traced {
-                            checked: Checked::new(&Outcome::Accepted(kind), v.warnings()),
-                            facts: TraceFacts::from_document(&document, doc.len()),
-                            id,
-                        }
+                        (kind, s.id())
                     }
-                    Err(rejection) => Traced {
-                        checked: Checked::new(&Outcome::Rejected(rejection), v.warnings()),
-                        facts: None,
-                        id: rejection.id_raw(),
-                    },
+                    Document::Otlp(_) => (DocumentKind::Otlp, None),
+                };
+                Traced {
+                    checked: Checked::new(&Outcome::Accepted(kind), validator.warnings()),
+                    facts: TraceFacts::from_document(&document, doc.len()),
+                    id,
                 }
+            }
+            Err(rejection) => Traced {
+                checked: Checked::new(&Outcome::Rejected(rejection), validator.warnings()),
+                facts: None,
+                id: rejection.id_raw(),
             },
-            out,
-        );
+        }
     }
 }
 
@@ -145,6 +162,18 @@ mod tests {
                 assert_eq!(t.id.is_some(), i % 4 != 2, "{i}");
             }
         }
+    }
+
+    #[test]
+    fn offsets_follow_the_base() {
+        let mut v = xseg::Validator::default();
+        let doc = br#"{"name":"a(1)","id":"0000000000000001","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1,"end_time":2}"#;
+        let t = Traced::validate_at(&mut v, doc, 30);
+        let want = v.validate_at(doc, 30);
+        assert_eq!(t.checked, Checked::new(&want, v.warnings()));
+        assert_eq!(t.checked.error().map(|e| e.offset()), Some(38));
+        assert_eq!(t.id.map(|s| s.raw()), Some("0000000000000001"));
+        assert!(t.facts.is_none());
     }
 
     #[test]
