@@ -12,9 +12,8 @@
 //! `max_open_traces` bounds the first; `max_tracked` bounds the other two together.
 
 use core::hash::BuildHasher;
-use std::collections::hash_map::RandomState;
 
-use hashbrown::HashTable;
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 use super::facts::TraceFacts;
 use super::finding::{TraceFinding, TraceFindingKind};
@@ -212,7 +211,8 @@ struct Pending<P> {
 #[derive(Debug)]
 pub struct TraceChecker<P = u64> {
     config: TraceConfig,
-    hasher: RandomState,
+    /// foldhash, seeded at random per checker: fast, and hard to flood with colliding ids.
+    hasher: DefaultHashBuilder,
     traces: Vec<Trace>,
     free_trace: u32,
     by_trace: HashTable<u32>,
@@ -267,7 +267,7 @@ impl<P: Copy> TraceChecker<P> {
     pub fn new(config: TraceConfig) -> Self {
         TraceChecker {
             config,
-            hasher: RandomState::new(),
+            hasher: DefaultHashBuilder::default(),
             traces: Vec::new(),
             free_trace: NIL,
             by_trace: HashTable::new(),
@@ -619,36 +619,44 @@ impl<P: Copy> TraceChecker<P> {
 
     /// Adds `value` to the trace's set of `kind`; `false` when it was there already.
     fn insert_node(&mut self, slot: u32, kind: NodeKind, value: u64) -> bool {
-        if self.find_node(slot, kind, value).is_some() {
+        let tag = tag(slot, kind);
+        let hash = self.hash_node(tag, value);
+        let nodes = &self.nodes;
+        let hasher = &self.hasher;
+        let entry = self.by_node.entry(
+            hash,
+            |&i| {
+                nodes
+                    .get(i as usize)
+                    .is_some_and(|n| n.tag == tag && n.value == value)
+            },
+            |&i| hasher.hash_one(nodes.get(i as usize).map_or((0, 0), |n| (n.tag, n.value))),
+        );
+        let hashbrown::hash_table::Entry::Vacant(vacant) = entry else {
             return false;
-        }
+        };
         let Some(t) = self.traces.get_mut(slot as usize) else {
             return false;
         };
         let node = Node {
             value,
-            tag: tag(slot, kind),
+            tag,
             next: t.nodes,
         };
-        let index = if self.free_node != NIL {
-            let index = self.free_node;
-            if let Some(n) = self.nodes.get_mut(index as usize) {
-                self.free_node = n.next;
-                *n = node;
+        let index = match self.nodes.get_mut(self.free_node as usize) {
+            Some(free) => {
+                let index = self.free_node;
+                self.free_node = free.next;
+                *free = node;
+                index
             }
-            index
-        } else {
-            self.nodes.push(node);
-            (self.nodes.len() - 1) as u32
+            None => {
+                self.nodes.push(node);
+                (self.nodes.len() - 1) as u32
+            }
         };
         t.nodes = index;
-        let hash = self.hash_node(node.tag, value);
-        let nodes = &self.nodes;
-        let hasher = &self.hasher;
-        self.by_node.insert_unique(hash, index, |&i| {
-            let n = nodes.get(i as usize).map_or((0, 0), |n| (n.tag, n.value));
-            hasher.hash_one(n)
-        });
+        vacant.insert(index);
         self.tracked += 1;
         true
     }
