@@ -303,7 +303,7 @@ fn arb_doc() -> impl Strategy<Value = (u64, bool, Option<u64>, bool, u64, Vec<u6
         any::<bool>(),                             // standalone
         1u64..300,                                 // size
         proptest::collection::vec(0u64..12, 0..3), // embedded ids
-        proptest::collection::vec(0u8..40, 0..12), // annotation keys
+        proptest::collection::vec(0u8..70, 0..12), // annotation keys
     )
 }
 
@@ -352,6 +352,39 @@ fn findings_in(traces: &[Vec<TraceFacts>], order: &[usize]) -> Vec<(usize, usize
         .collect();
     got.sort_unstable();
     got
+}
+
+#[test]
+fn the_shuffle_property_sees_every_kind_of_finding() {
+    // One fixed stream of the kind the property generates, so that the property is known to
+    // compare findings of every kind, not empty lists.
+    let mut traces = Vec::new();
+    for t in 0..3u128 {
+        let mut docs = Vec::new();
+        for i in 0..12u64 {
+            let mut f = TraceFacts::new(t + 1, i % 5, 200).with_in_progress(i == 7);
+            if i % 4 == 3 {
+                f = f.with_standalone_subsegment(true).with_parent_id(40 + i);
+            }
+            for k in 0..6 {
+                f = f.with_annotation_key(&format!("k{}", i * 6 + k));
+            }
+            docs.push(f);
+        }
+        traces.push(docs);
+    }
+    let order: Vec<usize> = (0..36).map(|i| i % 3).collect();
+    let got = findings_in(&traces, &order);
+    for name in [
+        "TraceSizeExceeded",
+        "DuplicateId",
+        "TraceAnnotationsOverLimit",
+        "OrphanSubsegment",
+    ] {
+        assert!(got.iter().any(|f| f.2 == name), "{name} in {got:?}");
+    }
+    let sequential: Vec<usize> = (0..36).map(|i| i / 12).collect();
+    assert_eq!(findings_in(&traces, &sequential), got);
 }
 
 proptest! {
