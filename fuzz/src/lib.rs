@@ -18,6 +18,7 @@ pub mod put_trace_segments_request;
 pub mod scan_backends_agree;
 pub mod serve_answer_matches_put_trace_segments;
 pub mod structured_segment;
+pub mod trace_checks_stay_bounded;
 
 #[cfg(test)]
 mod testing;

@@ -53,6 +53,7 @@
 mod counters;
 pub mod request;
 pub mod stream;
+pub mod trace;
 
 use std::fmt;
 
@@ -64,6 +65,9 @@ pub use request::{
     InvalidRequest, InvalidRequestReason, Request, Response, UnprocessedTraceSegment,
 };
 pub use stream::{StreamConfig, StreamError, StreamItem, StreamStats};
+pub use trace::{
+    TraceChecker, TraceConfig, TraceFacts, TraceFinding, TraceFindingKind, TraceStats, Traced,
+};
 
 /// Documents handed to one rayon job at least; below this a split costs more than it saves.
 const MIN_JOB_DOCUMENTS: usize = 8;

@@ -1,0 +1,966 @@
+//! The trace checker: per-trace state in bounded memory, closed least-recently-used.
+//!
+//! Layout, so that memory is a fixed amount per open trace plus a fixed amount per tracked
+//! id or key, whatever the input:
+//!
+//! - `traces`: a slab of [`Trace`] records (48 bytes each), reused through a free list, on a
+//!   doubly linked recency list (most recent first) and found by trace id through `by_trace`;
+//! - `nodes`: a slab of 16-byte [`Node`]s, one per id or annotation-key hash a trace holds,
+//!   chained per trace and found by `(trace, kind, value)` through `by_node`;
+//! - `pending`: standalone subsegments whose parent has not shown up yet, chained per trace.
+//!
+//! `max_open_traces` bounds the first; `max_tracked` bounds the other two together.
+
+use core::hash::BuildHasher;
+
+use hashbrown::{DefaultHashBuilder, HashTable};
+
+use super::facts::TraceFacts;
+use super::finding::{TraceFinding, TraceFindingKind};
+
+/// Default trace size limit: 500 KB of documents, as the X-Ray service counts them.
+pub const DEFAULT_MAX_TRACE_BYTES: u64 = 512_000;
+
+/// Default number of traces kept open at once.
+pub const DEFAULT_MAX_OPEN_TRACES: usize = 100_000;
+
+/// Default number of ids, annotation-key hashes and waiting subsegments kept over all open
+/// traces.
+pub const DEFAULT_MAX_TRACKED: usize = 1 << 20;
+
+/// Annotations the service indexes per trace.
+pub const MAX_TRACE_ANNOTATIONS: u32 = 50;
+
+/// Most traces that can be open at once: slots are numbered in 30 bits.
+pub const MAX_OPEN_TRACES_CEILING: usize = 1 << 30;
+
+/// How a [`TraceChecker`] checks and how much it keeps.
+///
+/// ```
+/// use xseg_batch::TraceConfig;
+///
+/// let config = TraceConfig::new().with_max_trace_bytes(100_000).with_max_open_traces(1_000);
+/// assert_eq!(config.max_trace_bytes(), 100_000);
+/// assert_eq!(config.max_open_traces(), 1_000);
+/// assert_eq!(TraceConfig::default().max_trace_bytes(), 512_000);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TraceConfig {
+    max_trace_bytes: u64,
+    max_open_traces: usize,
+    max_tracked: usize,
+}
+
+impl Default for TraceConfig {
+    fn default() -> Self {
+        TraceConfig::new()
+    }
+}
+
+impl TraceConfig {
+    /// The defaults: [`DEFAULT_MAX_TRACE_BYTES`], [`DEFAULT_MAX_OPEN_TRACES`],
+    /// [`DEFAULT_MAX_TRACKED`].
+    pub const fn new() -> Self {
+        TraceConfig {
+            max_trace_bytes: DEFAULT_MAX_TRACE_BYTES,
+            max_open_traces: DEFAULT_MAX_OPEN_TRACES,
+            max_tracked: DEFAULT_MAX_TRACKED,
+        }
+    }
+
+    /// The trace size limit in bytes of documents: the document that takes a trace past it,
+    /// and every later one of the trace, is rejected.
+    pub const fn with_max_trace_bytes(mut self, bytes: u64) -> Self {
+        self.max_trace_bytes = bytes;
+        self
+    }
+
+    /// How many traces are kept open at once (1 to [`MAX_OPEN_TRACES_CEILING`]); a new
+    /// trace past that closes the least recently used one.
+    pub const fn with_max_open_traces(mut self, traces: usize) -> Self {
+        self.max_open_traces = if traces == 0 {
+            1
+        } else if traces > MAX_OPEN_TRACES_CEILING {
+            MAX_OPEN_TRACES_CEILING
+        } else {
+            traces
+        };
+        self
+    }
+
+    /// How many ids, annotation-key hashes and waiting subsegments are kept over all open
+    /// traces (at least 1). Past it the least recently used traces are closed; a trace that
+    /// alone needs more stops being checked for repeated ids, annotations and orphans (its
+    /// size is still checked).
+    pub const fn with_max_tracked(mut self, entries: usize) -> Self {
+        self.max_tracked = if entries == 0 { 1 } else { entries };
+        self
+    }
+
+    /// The trace size limit.
+    pub const fn max_trace_bytes(&self) -> u64 {
+        self.max_trace_bytes
+    }
+
+    /// How many traces are kept open at once.
+    pub const fn max_open_traces(&self) -> usize {
+        self.max_open_traces
+    }
+
+    /// How many ids, key hashes and waiting subsegments are kept.
+    pub const fn max_tracked(&self) -> usize {
+        self.max_tracked
+    }
+}
+
+const NIL: u32 = u32::MAX;
+
+/// The trace went over the size limit: its later documents are rejected.
+const OVER_LIMIT: u8 = 1;
+/// The trace's annotation warning was given.
+const ANNOTATIONS_WARNED: u8 = 2;
+/// The trace needed more than the whole budget: only its size is still checked.
+const SATURATED: u8 = 4;
+
+/// One open trace.
+#[derive(Clone, Copy, Debug)]
+struct Trace {
+    key: u128,
+    bytes: u64,
+    /// Recency list; `next` also links free slots.
+    prev: u32,
+    next: u32,
+    /// Chain of this trace's nodes.
+    nodes: u32,
+    /// Chain of this trace's waiting subsegments.
+    pending: u32,
+    /// Distinct indexed annotation keys so far (until the warning).
+    keys: u32,
+    flags: u8,
+}
+
+/// What a node holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+enum NodeKind {
+    /// An id seen in the trace (a document's or an embedded subsegment's).
+    Known = 0,
+    /// The id of a complete document.
+    Complete = 1,
+    /// An annotation-key hash.
+    Key = 2,
+    /// A parent id some waiting subsegment names.
+    Awaited = 3,
+}
+
+/// One id or key hash of one trace.
+#[derive(Clone, Copy, Debug)]
+struct Node {
+    value: u64,
+    /// Trace slot in the low 30 bits, [`NodeKind`] in the top 2.
+    tag: u32,
+    /// Next node of the same trace, or next free node.
+    next: u32,
+}
+
+const fn tag(slot: u32, kind: NodeKind) -> u32 {
+    slot | ((kind as u32) << 30)
+}
+
+/// A standalone subsegment waiting for its parent.
+#[derive(Clone, Copy, Debug)]
+struct Pending<P> {
+    parent: u64,
+    id: Option<u64>,
+    seq: u64,
+    position: P,
+    next: u32,
+}
+
+/// Checks the documents of many traces, in input order, for what the X-Ray service does to a
+/// trace as a whole: the trace size limit, repeated complete ids, more than 50 annotation
+/// keys, and standalone subsegments whose parent never shows up.
+///
+/// Feed it each accepted document's [`TraceFacts`] with [`check`](Self::check), in input
+/// order, then call [`finish`](Self::finish) at the end of the input. `P` is whatever the
+/// caller uses to find a document again (an index, a file and line); findings carry it.
+///
+/// Memory is bounded: at most [`TraceConfig::max_open_traces`] traces are open, 48 bytes
+/// each plus their share of the index, and at most [`TraceConfig::max_tracked`] ids,
+/// annotation-key hashes and waiting subsegments are kept over all of them, about 22 bytes
+/// each (see [`memory_bytes`](Self::memory_bytes)).
+///
+/// ```
+/// use xseg_batch::{TraceChecker, TraceConfig, TraceFacts, TraceFindingKind};
+///
+/// let trace = 0x6800_0000_a006_6491_27e3_7190_3a2d_e979;
+/// let mut checker = TraceChecker::new(TraceConfig::new().with_max_trace_bytes(1_000));
+/// let mut findings = Vec::new();
+/// checker.check(1u64, &TraceFacts::new(trace, 0xa, 600), &mut findings);
+/// checker.check(2, &TraceFacts::new(trace, 0xa, 300), &mut findings);
+/// checker.check(3, &TraceFacts::new(trace, 0xb, 200), &mut findings);
+/// checker.check(
+///     4,
+///     &TraceFacts::new(trace, 0xc, 100).with_standalone_subsegment(true).with_parent_id(0xf),
+///     &mut findings,
+/// );
+/// checker.finish(&mut findings);
+/// let got: Vec<_> = findings.iter().map(|f| (f.position, f.name())).collect();
+/// assert_eq!(got, [(2, "DuplicateId"), (3, "TraceSizeExceeded"), (4, "TraceSizeExceeded")]);
+/// ```
+#[derive(Debug)]
+pub struct TraceChecker<P = u64> {
+    config: TraceConfig,
+    /// foldhash, seeded at random per checker: fast, and hard to flood with colliding ids.
+    hasher: DefaultHashBuilder,
+    traces: Vec<Trace>,
+    free_trace: u32,
+    by_trace: HashTable<u32>,
+    /// Most and least recently used open traces.
+    newest: u32,
+    oldest: u32,
+    open: usize,
+    nodes: Vec<Node>,
+    free_node: u32,
+    by_node: HashTable<u32>,
+    pending: Vec<Pending<P>>,
+    free_pending: u32,
+    /// Live nodes plus live waiting subsegments.
+    tracked: usize,
+    /// Documents checked so far: orders the orphans of a closing trace.
+    seq: u64,
+    stats: TraceStats,
+}
+
+/// What a [`TraceChecker`] has seen and done.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TraceStats {
+    /// Documents checked.
+    pub documents: u64,
+    /// Traces opened (a trace closed and seen again counts again).
+    pub traces: u64,
+    /// Traces closed because `max_open_traces` or `max_tracked` was reached.
+    pub evicted: u64,
+    /// Traces that needed more than `max_tracked` alone.
+    pub saturated: u64,
+    /// Documents rejected for the trace size.
+    pub size_rejections: u64,
+    /// `DuplicateId` warnings.
+    pub duplicate_ids: u64,
+    /// `TraceAnnotationsOverLimit` warnings.
+    pub annotations_over_limit: u64,
+    /// `OrphanSubsegment` warnings.
+    pub orphans: u64,
+    /// Most traces open at once.
+    pub peak_open: u64,
+}
+
+impl<P: Copy> Default for TraceChecker<P> {
+    fn default() -> Self {
+        TraceChecker::new(TraceConfig::default())
+    }
+}
+
+impl<P: Copy> TraceChecker<P> {
+    /// A checker with nothing open.
+    pub fn new(config: TraceConfig) -> Self {
+        TraceChecker {
+            config,
+            hasher: DefaultHashBuilder::default(),
+            traces: Vec::new(),
+            free_trace: NIL,
+            by_trace: HashTable::new(),
+            newest: NIL,
+            oldest: NIL,
+            open: 0,
+            nodes: Vec::new(),
+            free_node: NIL,
+            by_node: HashTable::new(),
+            pending: Vec::new(),
+            free_pending: NIL,
+            tracked: 0,
+            seq: 0,
+            stats: TraceStats::default(),
+        }
+    }
+
+    /// The configuration.
+    pub const fn config(&self) -> &TraceConfig {
+        &self.config
+    }
+
+    /// What the checker has seen and done so far.
+    pub const fn stats(&self) -> TraceStats {
+        self.stats
+    }
+
+    /// Traces open now.
+    pub const fn open_traces(&self) -> usize {
+        self.open
+    }
+
+    /// Ids, annotation-key hashes and waiting subsegments kept now.
+    pub const fn tracked(&self) -> usize {
+        self.tracked
+    }
+
+    /// The heap the checker holds, in bytes, from its containers' capacities (index tables
+    /// counted with their control bytes). Bounded by the configuration: see
+    /// [`memory_bound`](Self::memory_bound).
+    pub fn memory_bytes(&self) -> usize {
+        fn table_bytes(capacity: usize) -> usize {
+            if capacity == 0 {
+                0
+            } else {
+                // buckets = capacity * 8 / 7 rounded up to a power of two; one control byte
+                // per bucket plus a group's worth.
+                let buckets = (capacity * 8 / 7).next_power_of_two();
+                buckets * (core::mem::size_of::<u32>() + 1) + 16
+            }
+        }
+        self.traces.capacity() * core::mem::size_of::<Trace>()
+            + table_bytes(self.by_trace.capacity())
+            + self.nodes.capacity() * core::mem::size_of::<Node>()
+            + table_bytes(self.by_node.capacity())
+            + self.pending.capacity() * core::mem::size_of::<Pending<P>>()
+    }
+
+    /// The most [`memory_bytes`](Self::memory_bytes) can reach with this configuration:
+    /// every container at most twice the size its limit needs (vectors and tables grow by
+    /// doubling).
+    pub fn memory_bound(&self) -> usize {
+        let per_trace = core::mem::size_of::<Trace>() + 2 * (core::mem::size_of::<u32>() + 1);
+        let per_entry = core::mem::size_of::<Node>().max(core::mem::size_of::<Pending<P>>())
+            + 2 * (core::mem::size_of::<u32>() + 1);
+        // One document may add entries before the budget is enforced: a document's ids and
+        // keys are bounded by its size (an id takes 16 hex digits).
+        let slack = (self.config.max_trace_bytes / 8) as usize;
+        2 * (self.config.max_open_traces * per_trace
+            + (self.config.max_tracked + slack) * per_entry)
+            + 64
+    }
+
+    /// Checks one accepted document, given in input order: appends to `out` the findings
+    /// for it (a trace-size rejection, `DuplicateId`, `TraceAnnotationsOverLimit`) and, when
+    /// opening its trace closes another, the `OrphanSubsegment` warnings of the closed trace
+    /// (tied to their own documents).
+    ///
+    /// A document rejected for the trace size is otherwise ignored: the service does not
+    /// keep it.
+    pub fn check(&mut self, position: P, facts: &TraceFacts, out: &mut Vec<TraceFinding<P>>) {
+        let seq = self.seq;
+        self.seq += 1;
+        self.stats.documents += 1;
+        let slot = self.open_trace(facts.trace_id(), out);
+        let finding = |kind| TraceFinding {
+            position,
+            kind,
+            trace_id: facts.trace_id(),
+            id: facts.id(),
+        };
+        let Some(t) = self.traces.get_mut(slot as usize) else {
+            return;
+        };
+        // Size.
+        let bytes = t.bytes.saturating_add(facts.size());
+        if t.flags & OVER_LIMIT != 0 || bytes > self.config.max_trace_bytes {
+            let first = t.flags & OVER_LIMIT == 0;
+            t.flags |= OVER_LIMIT;
+            t.bytes = bytes;
+            self.stats.size_rejections += 1;
+            out.push(finding(TraceFindingKind::TraceSizeExceeded {
+                trace_bytes: bytes,
+                limit: self.config.max_trace_bytes,
+            }));
+            if first {
+                // Nothing of this trace will be accepted again: its ids and keys are no longer
+                // needed. Its waiting subsegments stay, to be reported when it closes.
+                self.free_nodes(slot);
+            }
+            return;
+        }
+        t.bytes = bytes;
+        if t.flags & SATURATED != 0 {
+            return;
+        }
+        // Repeated complete id.
+        if let Some(id) = facts.id() {
+            if !facts.in_progress() && !self.insert_node(slot, NodeKind::Complete, id) {
+                self.stats.duplicate_ids += 1;
+                out.push(finding(TraceFindingKind::DuplicateId));
+            }
+        }
+        // Orphan candidate: its parent must be known by the time the trace closes.
+        if facts.is_standalone_subsegment() {
+            if let Some(parent) = facts.parent_id() {
+                if self.find_node(slot, NodeKind::Known, parent).is_none() {
+                    self.add_pending(slot, parent, facts.id(), seq, position);
+                }
+            }
+        }
+        // Every id the document brings; each may be the parent some subsegment waits for.
+        for id in facts
+            .id()
+            .into_iter()
+            .chain(facts.embedded_ids().iter().copied())
+        {
+            if self.insert_node(slot, NodeKind::Known, id)
+                && self.find_node(slot, NodeKind::Awaited, id).is_some()
+            {
+                self.resolve(slot, id);
+            }
+        }
+        // Annotation keys.
+        let warned = self
+            .traces
+            .get(slot as usize)
+            .is_none_or(|t| t.flags & ANNOTATIONS_WARNED != 0);
+        if !warned {
+            for &key in facts.annotation_keys() {
+                if !self.insert_node(slot, NodeKind::Key, key) {
+                    continue;
+                }
+                let Some(t) = self.traces.get_mut(slot as usize) else {
+                    break;
+                };
+                t.keys += 1;
+                if t.keys > MAX_TRACE_ANNOTATIONS {
+                    t.flags |= ANNOTATIONS_WARNED;
+                    self.stats.annotations_over_limit += 1;
+                    out.push(finding(TraceFindingKind::TraceAnnotationsOverLimit));
+                    self.free_nodes_of_kind(slot, NodeKind::Key);
+                    break;
+                }
+            }
+        }
+        self.enforce_budget(slot, out);
+    }
+
+    /// Closes every open trace, appending the `OrphanSubsegment` warnings of all of them to
+    /// `out` in input order. The checker is then empty and can take a new input.
+    pub fn finish(&mut self, out: &mut Vec<TraceFinding<P>>) {
+        let mut orphans = Vec::new();
+        let mut slot = self.newest;
+        while slot != NIL {
+            let Some(t) = self.traces.get(slot as usize).copied() else {
+                break;
+            };
+            self.collect_pending(slot, t.key, &mut orphans);
+            slot = t.next;
+        }
+        orphans.sort_by_key(|(seq, _)| *seq);
+        self.stats.orphans += orphans.len() as u64;
+        out.extend(orphans.into_iter().map(|(_, f)| f));
+        self.traces.clear();
+        self.free_trace = NIL;
+        self.by_trace.clear();
+        self.newest = NIL;
+        self.oldest = NIL;
+        self.open = 0;
+        self.nodes.clear();
+        self.free_node = NIL;
+        self.by_node.clear();
+        self.pending.clear();
+        self.free_pending = NIL;
+        self.tracked = 0;
+    }
+
+    // ---- traces and recency ----
+
+    fn hash_trace(&self, key: u128) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// The slot of `key`'s trace, opened if needed (closing the least recently used one when
+    /// `max_open_traces` are open), moved to the front of the recency list.
+    fn open_trace(&mut self, key: u128, out: &mut Vec<TraceFinding<P>>) -> u32 {
+        let hash = self.hash_trace(key);
+        let traces = &self.traces;
+        let found = self.by_trace.find(hash, |&s| {
+            traces.get(s as usize).is_some_and(|t| t.key == key)
+        });
+        if let Some(&slot) = found {
+            self.unlink(slot);
+            self.push_front(slot);
+            return slot;
+        }
+        if self.open >= self.config.max_open_traces {
+            self.evict_oldest(out);
+        }
+        let record = Trace {
+            key,
+            bytes: 0,
+            prev: NIL,
+            next: NIL,
+            nodes: NIL,
+            pending: NIL,
+            keys: 0,
+            flags: 0,
+        };
+        let slot = if self.free_trace != NIL {
+            let slot = self.free_trace;
+            if let Some(t) = self.traces.get_mut(slot as usize) {
+                self.free_trace = t.next;
+                *t = record;
+            }
+            slot
+        } else {
+            self.traces.push(record);
+            (self.traces.len() - 1) as u32
+        };
+        let traces = &self.traces;
+        let hasher = &self.hasher;
+        self.by_trace.insert_unique(hash, slot, |&s| {
+            hasher.hash_one(traces.get(s as usize).map_or(0, |t| t.key))
+        });
+        self.open += 1;
+        self.stats.traces += 1;
+        self.stats.peak_open = self.stats.peak_open.max(self.open as u64);
+        self.push_front(slot);
+        slot
+    }
+
+    fn unlink(&mut self, slot: u32) {
+        let Some(t) = self.traces.get(slot as usize).copied() else {
+            return;
+        };
+        match self.traces.get_mut(t.prev as usize) {
+            Some(p) => p.next = t.next,
+            None => self.newest = t.next,
+        }
+        match self.traces.get_mut(t.next as usize) {
+            Some(n) => n.prev = t.prev,
+            None => self.oldest = t.prev,
+        }
+    }
+
+    fn push_front(&mut self, slot: u32) {
+        let newest = self.newest;
+        if let Some(t) = self.traces.get_mut(slot as usize) {
+            t.prev = NIL;
+            t.next = newest;
+        }
+        match self.traces.get_mut(newest as usize) {
+            Some(n) => n.prev = slot,
+            None => self.oldest = slot,
+        }
+        self.newest = slot;
+    }
+
+    fn evict_oldest(&mut self, out: &mut Vec<TraceFinding<P>>) {
+        let slot = self.oldest;
+        if slot != NIL {
+            self.stats.evicted += 1;
+            self.close(slot, out);
+        }
+    }
+
+    /// Closes a trace: reports its waiting subsegments, frees everything it holds.
+    fn close(&mut self, slot: u32, out: &mut Vec<TraceFinding<P>>) {
+        let Some(t) = self.traces.get(slot as usize).copied() else {
+            return;
+        };
+        let mut orphans = Vec::new();
+        self.collect_pending(slot, t.key, &mut orphans);
+        orphans.sort_by_key(|(seq, _)| *seq);
+        self.stats.orphans += orphans.len() as u64;
+        out.extend(orphans.into_iter().map(|(_, f)| f));
+        self.free_nodes(slot);
+        self.unlink(slot);
+        let hash = self.hash_trace(t.key);
+        if let Ok(entry) = self.by_trace.find_entry(hash, |&s| s == slot) {
+            entry.remove();
+        }
+        if let Some(t) = self.traces.get_mut(slot as usize) {
+            t.next = self.free_trace;
+            t.prev = NIL;
+        }
+        self.free_trace = slot;
+        self.open -= 1;
+    }
+
+    /// Closes least recently used traces other than `current` while more than `max_tracked`
+    /// entries are kept; if `current` alone is too many, it stops keeping any.
+    fn enforce_budget(&mut self, current: u32, out: &mut Vec<TraceFinding<P>>) {
+        while self.tracked > self.config.max_tracked {
+            if self.oldest == current || self.oldest == NIL {
+                self.stats.saturated += 1;
+                self.free_nodes(current);
+                self.free_pending_of(current);
+                if let Some(t) = self.traces.get_mut(current as usize) {
+                    t.flags |= SATURATED;
+                }
+                return;
+            }
+            self.stats.evicted += 1;
+            self.close(self.oldest, out);
+        }
+    }
+
+    // ---- nodes: ids and key hashes ----
+
+    fn hash_node(&self, tag: u32, value: u64) -> u64 {
+        self.hasher.hash_one((tag, value))
+    }
+
+    fn find_node(&self, slot: u32, kind: NodeKind, value: u64) -> Option<u32> {
+        let tag = tag(slot, kind);
+        let hash = self.hash_node(tag, value);
+        let nodes = &self.nodes;
+        self.by_node
+            .find(hash, |&i| {
+                nodes
+                    .get(i as usize)
+                    .is_some_and(|n| n.tag == tag && n.value == value)
+            })
+            .copied()
+    }
+
+    /// Adds `value` to the trace's set of `kind`; `false` when it was there already.
+    fn insert_node(&mut self, slot: u32, kind: NodeKind, value: u64) -> bool {
+        let tag = tag(slot, kind);
+        let hash = self.hash_node(tag, value);
+        let nodes = &self.nodes;
+        let hasher = &self.hasher;
+        let entry = self.by_node.entry(
+            hash,
+            |&i| {
+                nodes
+                    .get(i as usize)
+                    .is_some_and(|n| n.tag == tag && n.value == value)
+            },
+            |&i| hasher.hash_one(nodes.get(i as usize).map_or((0, 0), |n| (n.tag, n.value))),
+        );
+        let hashbrown::hash_table::Entry::Vacant(vacant) = entry else {
+            return false;
+        };
+        let Some(t) = self.traces.get_mut(slot as usize) else {
+            return false;
+        };
+        let node = Node {
+            value,
+            tag,
+            next: t.nodes,
+        };
+        let index = match self.nodes.get_mut(self.free_node as usize) {
+            Some(free) => {
+                let index = self.free_node;
+                self.free_node = free.next;
+                *free = node;
+                index
+            }
+            None => {
+                self.nodes.push(node);
+                (self.nodes.len() - 1) as u32
+            }
+        };
+        t.nodes = index;
+        vacant.insert(index);
+        self.tracked += 1;
+        true
+    }
+
+    /// Frees a node that is no longer in any chain.
+    fn release_node(&mut self, index: u32) {
+        let Some(n) = self.nodes.get(index as usize).copied() else {
+            return;
+        };
+        let hash = self.hash_node(n.tag, n.value);
+        if let Ok(entry) = self.by_node.find_entry(hash, |&i| i == index) {
+            entry.remove();
+        }
+        if let Some(n) = self.nodes.get_mut(index as usize) {
+            n.next = self.free_node;
+        }
+        self.free_node = index;
+        self.tracked -= 1;
+    }
+
+    fn free_nodes(&mut self, slot: u32) {
+        let Some(t) = self.traces.get_mut(slot as usize) else {
+            return;
+        };
+        let mut index = core::mem::replace(&mut t.nodes, NIL);
+        while index != NIL {
+            let next = self.nodes.get(index as usize).map_or(NIL, |n| n.next);
+            self.release_node(index);
+            index = next;
+        }
+    }
+
+    fn free_nodes_of_kind(&mut self, slot: u32, kind: NodeKind) {
+        self.unchain_nodes(slot, |n| n.tag == tag(slot, kind));
+    }
+
+    /// Removes from the trace's chain, and frees, the nodes `drop` selects.
+    fn unchain_nodes(&mut self, slot: u32, drop: impl Fn(&Node) -> bool) {
+        let Some(t) = self.traces.get(slot as usize) else {
+            return;
+        };
+        let mut prev = NIL;
+        let mut index = t.nodes;
+        while index != NIL {
+            let Some(n) = self.nodes.get(index as usize).copied() else {
+                break;
+            };
+            if drop(&n) {
+                match self.nodes.get_mut(prev as usize) {
+                    Some(p) => p.next = n.next,
+                    None => {
+                        if let Some(t) = self.traces.get_mut(slot as usize) {
+                            t.nodes = n.next;
+                        }
+                    }
+                }
+                self.release_node(index);
+            } else {
+                prev = index;
+            }
+            index = n.next;
+        }
+    }
+
+    // ---- waiting subsegments ----
+
+    /// Records a standalone subsegment waiting for `parent`, unless the same subsegment (an
+    /// in-progress copy, say) already waits for it: one warning per subsegment.
+    fn add_pending(&mut self, slot: u32, parent: u64, id: Option<u64>, seq: u64, position: P) {
+        let Some(t) = self.traces.get(slot as usize) else {
+            return;
+        };
+        let mut index = t.pending;
+        while let Some(p) = self.pending.get(index as usize) {
+            if p.parent == parent && p.id == id {
+                return;
+            }
+            index = p.next;
+        }
+        let Some(t) = self.traces.get_mut(slot as usize) else {
+            return;
+        };
+        let record = Pending {
+            parent,
+            id,
+            seq,
+            position,
+            next: t.pending,
+        };
+        let index = if self.free_pending != NIL {
+            let index = self.free_pending;
+            if let Some(p) = self.pending.get_mut(index as usize) {
+                self.free_pending = p.next;
+                *p = record;
+            }
+            index
+        } else {
+            self.pending.push(record);
+            (self.pending.len() - 1) as u32
+        };
+        t.pending = index;
+        self.tracked += 1;
+        self.insert_node(slot, NodeKind::Awaited, parent);
+    }
+
+    /// `parent` showed up: the subsegments waiting for it are attached.
+    fn resolve(&mut self, slot: u32, parent: u64) {
+        self.unchain_nodes(slot, |n| {
+            n.tag == tag(slot, NodeKind::Awaited) && n.value == parent
+        });
+        let Some(t) = self.traces.get(slot as usize) else {
+            return;
+        };
+        let mut prev = NIL;
+        let mut index = t.pending;
+        while index != NIL {
+            let Some(p) = self.pending.get(index as usize).copied() else {
+                break;
+            };
+            if p.parent == parent {
+                match self.pending.get_mut(prev as usize) {
+                    Some(q) => q.next = p.next,
+                    None => {
+                        if let Some(t) = self.traces.get_mut(slot as usize) {
+                            t.pending = p.next;
+                        }
+                    }
+                }
+                self.release_pending(index);
+            } else {
+                prev = index;
+            }
+            index = p.next;
+        }
+    }
+
+    fn release_pending(&mut self, index: u32) {
+        if let Some(p) = self.pending.get_mut(index as usize) {
+            p.next = self.free_pending;
+            self.free_pending = index;
+            self.tracked -= 1;
+        }
+    }
+
+    fn free_pending_of(&mut self, slot: u32) {
+        let Some(t) = self.traces.get_mut(slot as usize) else {
+            return;
+        };
+        let mut index = core::mem::replace(&mut t.pending, NIL);
+        while index != NIL {
+            let next = self.pending.get(index as usize).map_or(NIL, |p| p.next);
+            self.release_pending(index);
+            index = next;
+        }
+    }
+
+    /// The trace's waiting subsegments as orphan findings (with their sequence numbers), and
+    /// frees them.
+    fn collect_pending(&mut self, slot: u32, key: u128, out: &mut Vec<(u64, TraceFinding<P>)>) {
+        let Some(t) = self.traces.get(slot as usize) else {
+            return;
+        };
+        let mut index = t.pending;
+        while index != NIL {
+            let Some(p) = self.pending.get(index as usize).copied() else {
+                break;
+            };
+            out.push((
+                p.seq,
+                TraceFinding {
+                    position: p.position,
+                    kind: TraceFindingKind::OrphanSubsegment {
+                        parent_id: p.parent,
+                    },
+                    trace_id: key,
+                    id: p.id,
+                },
+            ));
+            index = p.next;
+        }
+        self.free_pending_of(slot);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: u128 = 0x6800_0000_a006_6491_27e3_7190_3a2d_e979;
+
+    fn names(out: &[TraceFinding<u64>]) -> Vec<(u64, &'static str)> {
+        out.iter().map(|f| (f.position, f.name())).collect()
+    }
+
+    #[test]
+    fn trace_record_is_a_few_dozen_bytes() {
+        assert_eq!(core::mem::size_of::<Trace>(), 48);
+        assert_eq!(core::mem::size_of::<Node>(), 16);
+        assert_eq!(core::mem::size_of::<Pending<u64>>(), 48);
+    }
+
+    #[test]
+    fn lru_eviction_reports_orphans_of_the_closed_trace_only() {
+        let mut c = TraceChecker::new(TraceConfig::new().with_max_open_traces(2));
+        let mut out = Vec::new();
+        let sub = |trace, id| {
+            TraceFacts::new(trace, id, 10)
+                .with_standalone_subsegment(true)
+                .with_parent_id(0xfff)
+        };
+        c.check(0, &sub(1, 1), &mut out);
+        c.check(1, &sub(2, 2), &mut out);
+        c.check(2, &TraceFacts::new(1, 3, 10), &mut out); // trace 1 becomes the newest
+        c.check(3, &TraceFacts::new(3, 4, 10), &mut out); // closes trace 2
+        assert_eq!(names(&out), [(1, "OrphanSubsegment")]);
+        assert_eq!(out[0].trace_id, 2);
+        assert_eq!(out[0].id, Some(2));
+        assert_eq!(c.open_traces(), 2);
+        c.finish(&mut out);
+        assert_eq!(names(&out)[1..], [(0, "OrphanSubsegment")]);
+        assert_eq!(c.open_traces(), 0);
+        assert_eq!(c.tracked(), 0);
+        let s = c.stats();
+        assert_eq!((s.traces, s.evicted, s.orphans, s.peak_open), (3, 1, 2, 2));
+    }
+
+    #[test]
+    fn budget_closes_old_traces_then_saturates_a_huge_one() {
+        let mut c = TraceChecker::new(TraceConfig::new().with_max_tracked(10));
+        let mut out = Vec::new();
+        c.check(0, &TraceFacts::new(1, 1, 10), &mut out); // Known + Complete: 2
+        let mut big = TraceFacts::new(T, 2, 10);
+        for id in 100..108 {
+            big = big.with_embedded_id(id);
+        }
+        c.check(1, &big, &mut out); // 2 + 8 more: 12 in all, so trace 1 is closed
+        assert_eq!(c.stats().evicted, 1);
+        assert_eq!(c.tracked(), 10);
+        let mut bigger = TraceFacts::new(T, 3, 10);
+        for id in 200..210 {
+            bigger = bigger.with_embedded_id(id);
+        }
+        c.check(2, &bigger, &mut out);
+        assert_eq!(c.stats().saturated, 1);
+        assert_eq!(c.tracked(), 0);
+        // A saturated trace still has its size checked, and nothing else.
+        c.check(3, &TraceFacts::new(T, 2, 10), &mut out);
+        assert!(out.is_empty());
+        assert!(c.memory_bytes() <= c.memory_bound());
+    }
+
+    #[test]
+    fn over_limit_frees_the_sets_but_keeps_waiting_subsegments() {
+        let mut c = TraceChecker::new(TraceConfig::new().with_max_trace_bytes(100));
+        let mut out = Vec::new();
+        let sub = TraceFacts::new(T, 1, 50)
+            .with_standalone_subsegment(true)
+            .with_parent_id(9);
+        c.check(0, &sub, &mut out);
+        c.check(1, &TraceFacts::new(T, 9, 51), &mut out);
+        assert_eq!(c.tracked(), 1, "only the waiting subsegment");
+        c.finish(&mut out);
+        assert_eq!(
+            names(&out),
+            [(1, "TraceSizeExceeded"), (0, "OrphanSubsegment")]
+        );
+    }
+
+    #[test]
+    fn annotation_keys_are_counted_once_and_freed_after_the_warning() {
+        let mut c = TraceChecker::new(TraceConfig::new());
+        let mut out = Vec::new();
+        let mut f = TraceFacts::new(T, 1, 10);
+        for k in 0..50 {
+            f = f.with_annotation_key(&format!("k{k}"));
+        }
+        c.check(0, &f, &mut out);
+        c.check(1, &f.clone().with_in_progress(true), &mut out);
+        assert!(out.is_empty());
+        c.check(
+            2,
+            &TraceFacts::new(T, 2, 10).with_annotation_key("k51"),
+            &mut out,
+        );
+        c.check(
+            3,
+            &TraceFacts::new(T, 3, 10).with_annotation_key("k52"),
+            &mut out,
+        );
+        assert_eq!(names(&out), [(2, "TraceAnnotationsOverLimit")]);
+        assert_eq!(c.tracked(), 6, "ids only: three complete, three known");
+    }
+
+    #[test]
+    fn slots_are_reused_after_eviction() {
+        let mut c = TraceChecker::<u64>::new(TraceConfig::new().with_max_open_traces(3));
+        let mut out = Vec::new();
+        for i in 0..1000u64 {
+            c.check(i, &TraceFacts::new(u128::from(i), i, 10), &mut out);
+        }
+        assert!(out.is_empty());
+        assert_eq!(c.open_traces(), 3);
+        assert!(c.traces.len() <= 4);
+        assert_eq!(c.tracked(), 6);
+        assert!(c.memory_bytes() <= c.memory_bound());
+    }
+}
