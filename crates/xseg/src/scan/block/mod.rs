@@ -142,10 +142,15 @@ mod avx2;
 mod fallback;
 #[cfg(target_arch = "aarch64")]
 mod neon;
+mod scanner;
 #[cfg(target_arch = "x86_64")]
 mod sse2;
 #[cfg(test)]
 mod tests;
+
+// Used by the tests, the fuzz target and the bench until the engine consumes the blocks.
+#[cfg_attr(not(test), allow(unused_imports))]
+pub use scanner::BlockScanner;
 
 /// The odd bit positions.
 const ODD_BITS: u64 = 0xAAAA_AAAA_AAAA_AAAA;
@@ -566,77 +571,3 @@ impl core::fmt::Display for TooLong {
 }
 
 impl std::error::Error for TooLong {}
-
-/// Classifies an input of any length block by block; the last block is padded.
-///
-/// ```ignore
-/// for block in BlockScanner::new(br#"{"a":"b\"c"}"#) { /* block.structural, ... */ }
-/// ```
-#[derive(Clone, Debug)]
-pub struct BlockScanner<'a> {
-    rest: &'a [u8],
-    offset: usize,
-    carry: Carry,
-    kernel: Kernel,
-}
-
-impl<'a> BlockScanner<'a> {
-    /// A scanner over `input` with the best backend.
-    pub fn new(input: &'a [u8]) -> Self {
-        BlockScanner::with_kernel(input, Kernel::best())
-    }
-
-    /// A scanner over `input` with the given kernel.
-    pub const fn with_kernel(input: &'a [u8], kernel: Kernel) -> Self {
-        BlockScanner {
-            rest: input,
-            offset: 0,
-            carry: Carry {
-                escaped: 0,
-                in_string: 0,
-                scalar: 0,
-            },
-            kernel,
-        }
-    }
-
-    /// The offset in the input of the next block.
-    pub const fn offset(&self) -> usize {
-        self.offset
-    }
-
-    /// The carry after the blocks returned so far.
-    pub const fn carry(&self) -> Carry {
-        self.carry
-    }
-}
-
-impl Iterator for BlockScanner<'_> {
-    type Item = Block;
-
-    #[inline]
-    fn next(&mut self) -> Option<Block> {
-        if let Some((bytes, rest)) = self.rest.split_first_chunk::<64>() {
-            let b = self.kernel.block(bytes, &mut self.carry);
-            self.rest = rest;
-            self.offset += 64;
-            return Some(b);
-        }
-        if self.rest.is_empty() {
-            return None;
-        }
-        let b = self.kernel.tail(self.rest, &mut self.carry);
-        self.offset += self.rest.len();
-        self.rest = &[];
-        Some(b)
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.rest.len().div_ceil(64);
-        (n, Some(n))
-    }
-}
-
-impl ExactSizeIterator for BlockScanner<'_> {}
-
-impl core::iter::FusedIterator for BlockScanner<'_> {}
