@@ -8,7 +8,7 @@ use crate::{ErrorKind, Options, Profile};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Repair {
     /// `name`: drop the characters outside the allowed set, cut to 200 characters, write
-    /// [`NAME_PLACEHOLDER`] when nothing is left.
+    /// [`NAME_PLACEHOLDER`](super::NAME_PLACEHOLDER) when nothing is left.
     Name,
     /// Annotation keys: `_` for each character outside `[A-Za-z0-9_.]`, cut to 500
     /// characters; a repaired key that collides with another is dropped, and so is an empty

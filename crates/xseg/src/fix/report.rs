@@ -115,7 +115,7 @@ impl fmt::Display for Unfixable<'_> {
 
 impl std::error::Error for Unfixable<'_> {}
 
-/// What [`Fixer::fix`] did to one document. Borrows the fixer until the next document.
+/// What [`Fixer::fix`](super::Fixer::fix) did to one document. Borrows the fixer until the next document.
 #[derive(Clone, Copy, Debug)]
 pub struct FixReport<'f> {
     pub(super) status: FixStatus,
