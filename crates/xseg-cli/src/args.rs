@@ -50,7 +50,7 @@ pub enum Command {
     ///
     /// Binds the daemon's address (127.0.0.1:2000 unless --bind says otherwise), checks each
     /// datagram's header and document, prints a line per rejected document and per warning,
-    /// and optionally forwards every datagram unchanged to a real daemon. Stops on Ctrl-C,
+    /// and optionally forwards every datagram to a real daemon, unchanged or (--fix) repaired. Stops on Ctrl-C,
     /// SIGTERM, --count or --duration, prints a summary and exits 0; 2 for usage errors and
     /// when the address cannot be bound.
     Listen(ListenArgs),
@@ -340,7 +340,8 @@ pub struct ListenArgs {
     /// UDP address to receive datagrams on; port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = DAEMON_ADDRESS)]
     pub bind: SocketAddr,
-    /// Also send every datagram, unchanged, to this address (a real daemon).
+    /// Also send every datagram to this address (a real daemon): unchanged, or repaired with
+    /// --fix.
     #[arg(long, value_name = "HOST:PORT")]
     pub forward: Option<String>,
     #[command(flatten)]
@@ -492,6 +493,71 @@ mod tests {
         assert!(Cli::try_parse_from(["xseg", "check", "--jobs", "0"]).is_err());
         assert!(Cli::try_parse_from(["xseg", "check", "--format", "xml"]).is_err());
         assert!(Cli::try_parse_from(["xseg", "check", "--chunk-bytes", "0"]).is_err());
+    }
+
+    #[test]
+    fn fix_defaults_and_options() {
+        let cli = Cli::try_parse_from(["xseg", "fix"]).unwrap();
+        let Command::Fix(f) = cli.command else {
+            panic!("fix")
+        };
+        assert_eq!(
+            (f.format, f.input, f.quiet),
+            (LiveFormat::Text, InputFormat::Auto, false)
+        );
+        assert_eq!(f.out, None);
+        assert_eq!(f.options(), FixOptions::new(Options::default()));
+        let cli = Cli::try_parse_from([
+            "xseg",
+            "fix",
+            "--no-fix",
+            "name",
+            "--no-fix",
+            "id",
+            "--profile",
+            "strict",
+            "-o",
+            "fixed.ndjson",
+            "--format",
+            "json",
+            "a.ndjson.gz",
+        ])
+        .unwrap();
+        let Command::Fix(f) = cli.command else {
+            panic!("fix")
+        };
+        let opts = f.options();
+        assert!(!opts.repair(Repair::Name) && !opts.repair(Repair::Id));
+        assert!(opts.repair(Repair::AnnotationKey) && opts.repair(Repair::Strict));
+        assert_eq!(opts.validation().profile(), Profile::Strict);
+        assert_eq!(f.out, Some(PathBuf::from("fixed.ndjson")));
+        assert_eq!(f.files, [PathBuf::from("a.ndjson.gz")]);
+        let e = Cli::try_parse_from(["xseg", "fix", "--no-fix", "names"]).unwrap_err();
+        assert!(e.to_string().contains("unknown repair `names`"), "{e}");
+        assert!(Cli::try_parse_from(["xseg", "fix", "--format", "sarif"]).is_err());
+    }
+
+    #[test]
+    fn fix_flags_of_listen_and_serve() {
+        for command in ["listen", "serve"] {
+            let validation = |cli: Cli| match cli.command {
+                Command::Listen(l) => (l.fix.options(&l.validation), l.fix),
+                Command::Serve(s) => (s.fix.options(&s.validation), s.fix),
+                _ => panic!("{command}"),
+            };
+            let (opts, _) = validation(Cli::try_parse_from(["xseg", command]).unwrap());
+            assert_eq!(opts, None);
+            let (opts, flags) = validation(
+                Cli::try_parse_from(["xseg", command, "--fix", "--no-fix", "annotation-value"])
+                    .unwrap(),
+            );
+            let opts = opts.expect("--fix");
+            assert!(
+                flags.fix && !opts.repair(Repair::AnnotationValue) && opts.repair(Repair::Name)
+            );
+            // --no-fix without --fix is a usage error
+            assert!(Cli::try_parse_from(["xseg", command, "--no-fix", "id"]).is_err());
+        }
     }
 
     #[test]

@@ -597,3 +597,23 @@ fn serve_fix_answers_for_the_original_and_writes_the_repair() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_line_over_the_size_limit_is_written_unchanged() {
+    let long = BROKEN.replace("u1", &"u".repeat(300_000));
+    let input = format!("{long}\n{BROKEN}\n");
+    let out = xseg(
+        &["fix", "--max-document-bytes", "1000", "--format", "json"],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert_eq!(out.lines(), [long.as_str(), REPAIRED]);
+    let report = out.report();
+    assert_eq!(report[0]["ErrorCode"], "InvalidSegment");
+    assert_eq!(report[0]["kind"], "DocumentTooLarge");
+    assert_eq!(report[0]["line"], 1);
+    // the next line is placed after the long one
+    assert_eq!(report[1]["line"], 2);
+    assert_eq!(report[1]["offset"], long.len() + 1 + 8);
+    assert_eq!(report.last().unwrap()["summary"]["unfixable"], 1);
+}
