@@ -244,6 +244,24 @@ fn every_input_format_gives_one_line_per_document() {
             "{what}: {}",
             out.stderr
         );
+        // the place of the first change: in the request body as written (inside its escaped
+        // string), at the body of the first datagram (after its length and header)
+        let place = match what {
+            "request" => "<stdin>:1:38: ",
+            "frames" | "gzip frames" => "<stdin>: ",
+            _ => "<stdin>:2:9: ",
+        };
+        let byte = match what {
+            "request" => 37,
+            "frames" | "gzip frames" => 4 + HEADER.len() + 1 + 8,
+            _ => HEADER.len() + 1 + 8,
+        };
+        let first = out.stderr.lines().next().unwrap();
+        assert!(
+            first.starts_with(&format!("{place}70DE5B6F19FF9A0A fixed InvalidNameChar"))
+                && first.ends_with(&format!("(byte {byte})")),
+            "{what}: {first}"
+        );
     }
     // A pretty-printed document is written on one line: its line breaks become spaces.
     assert_eq!(pretty.lines().count(), 7);
