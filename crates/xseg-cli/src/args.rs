@@ -381,7 +381,8 @@ pub struct ServeArgs {
     /// --access-key-id and --secret-access-key.
     #[arg(long, value_name = "ADDR", default_value = SERVE_ADDRESS)]
     pub bind: SocketAddr,
-    /// Append every accepted document to FILE, one NDJSON line each, before answering.
+    /// Append every accepted document to FILE, one NDJSON line each, before answering (with
+    /// --fix: every document repaired or needing no repair, as the fixer writes it).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Append every rejected document to FILE with its answer, one JSON line each.
