@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use xseg::fix::{FixOptions, Repair};
 use xseg::{Options, Profile, TimeWindow};
 
 use crate::input::InputFormat;
@@ -37,11 +38,19 @@ pub enum Command {
     /// 0 when every document was accepted, 1 when any was rejected, 2 for usage and I/O errors
     /// and for input that is not text.
     Check(CheckArgs),
+    /// Repair what the service would reject or drop for cosmetic reasons, and say what changed.
+    ///
+    /// Reads the same inputs as `check` and writes one NDJSON line per document, in input
+    /// order, to standard output or --out: the repaired document, or the original when it
+    /// needs no repair or cannot be repaired. Each change and each document left unfixable is
+    /// reported on standard error, then a summary. Exit status: 0 when no document is left
+    /// unfixable, 1 when some is, 2 for usage and I/O errors and for input that is not text.
+    Fix(FixArgs),
     /// Receive daemon datagrams on UDP like the X-Ray daemon, and report every rejection.
     ///
     /// Binds the daemon's address (127.0.0.1:2000 unless --bind says otherwise), checks each
     /// datagram's header and document, prints a line per rejected document and per warning,
-    /// and optionally forwards every datagram unchanged to a real daemon. Stops on Ctrl-C,
+    /// and optionally forwards every datagram to a real daemon, unchanged or (--fix) repaired. Stops on Ctrl-C,
     /// SIGTERM, --count or --duration, prints a summary and exits 0; 2 for usage errors and
     /// when the address cannot be bound.
     Listen(ListenArgs),
@@ -240,6 +249,73 @@ pub struct CheckArgs {
     pub files: Vec<PathBuf>,
 }
 
+/// A repair's name, as `--no-fix` takes it.
+fn parse_repair(s: &str) -> Result<Repair, String> {
+    s.parse::<Repair>().map_err(|e| e.to_string())
+}
+
+/// The fixer's options: `validation`, with the repairs named in `no_fix` off.
+pub fn fix_options(validation: &ValidationArgs, no_fix: &[Repair]) -> FixOptions {
+    no_fix
+        .iter()
+        .fold(FixOptions::new(validation.options()), |opts, &repair| {
+            opts.with_repair(repair, false)
+        })
+}
+
+/// `xseg fix`.
+#[derive(Clone, Debug, Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub validation: ValidationArgs,
+    /// Do not make this repair: name, annotation-key, annotation-value, id, strict
+    /// (repeatable).
+    #[arg(long, value_name = "REPAIR", value_parser = parse_repair)]
+    pub no_fix: Vec<Repair>,
+    /// Write the documents to FILE (created or truncated) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Report format (on standard error).
+    #[arg(long, value_enum, default_value_t = LiveFormat::Text)]
+    pub format: LiveFormat,
+    /// How to read the input; `auto` decides from its content.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = InputFormat::Auto)]
+    pub input: InputFormat,
+    /// Print only the summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Files, plain, gzip or zstd; `-` or nothing for standard input.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+impl FixArgs {
+    /// The fixer's options.
+    pub fn options(&self) -> FixOptions {
+        fix_options(&self.validation, &self.no_fix)
+    }
+}
+
+/// `--fix` and `--no-fix` of `listen` and `serve`.
+#[derive(Clone, Debug, Default, Args)]
+pub struct FixFlags {
+    /// Repair each document before forwarding it (`listen`) or writing it to --out (`serve`),
+    /// and report each change.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: do not make this repair (repeatable).
+    #[arg(long, value_name = "REPAIR", value_parser = parse_repair, requires = "fix")]
+    pub no_fix: Vec<Repair>,
+}
+
+impl FixFlags {
+    /// The fixer's options, with --fix.
+    pub fn options(&self, validation: &ValidationArgs) -> Option<FixOptions> {
+        self.fix.then(|| fix_options(validation, &self.no_fix))
+    }
+}
+
 /// When to color the text report.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum ColorArg {
@@ -264,9 +340,13 @@ pub struct ListenArgs {
     /// UDP address to receive datagrams on; port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = DAEMON_ADDRESS)]
     pub bind: SocketAddr,
-    /// Also send every datagram, unchanged, to this address (a real daemon).
+    /// Also send every datagram to this address (a real daemon): unchanged, or repaired with
+    /// --fix.
     #[arg(long, value_name = "HOST:PORT")]
     pub forward: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub fix: FixFlags,
     /// Report format.
     #[arg(long, value_enum, default_value_t = LiveFormat::Text)]
     pub format: LiveFormat,
@@ -301,12 +381,16 @@ pub struct ServeArgs {
     /// --access-key-id and --secret-access-key.
     #[arg(long, value_name = "ADDR", default_value = SERVE_ADDRESS)]
     pub bind: SocketAddr,
-    /// Append every accepted document to FILE, one NDJSON line each, before answering.
+    /// Append every accepted document to FILE, one NDJSON line each, before answering (with
+    /// --fix: every document repaired or needing no repair, as the fixer writes it).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
     /// Append every rejected document to FILE with its answer, one JSON line each.
     #[arg(long, value_name = "FILE")]
     pub rejected: Option<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub fix: FixFlags,
     /// Most documents in one request; 0 for no limit.
     #[arg(long, value_name = "N", default_value_t = xseg_batch::request::MAX_DOCUMENTS)]
     pub max_documents: usize,
@@ -410,6 +494,71 @@ mod tests {
         assert!(Cli::try_parse_from(["xseg", "check", "--jobs", "0"]).is_err());
         assert!(Cli::try_parse_from(["xseg", "check", "--format", "xml"]).is_err());
         assert!(Cli::try_parse_from(["xseg", "check", "--chunk-bytes", "0"]).is_err());
+    }
+
+    #[test]
+    fn fix_defaults_and_options() {
+        let cli = Cli::try_parse_from(["xseg", "fix"]).unwrap();
+        let Command::Fix(f) = cli.command else {
+            panic!("fix")
+        };
+        assert_eq!(
+            (f.format, f.input, f.quiet),
+            (LiveFormat::Text, InputFormat::Auto, false)
+        );
+        assert_eq!(f.out, None);
+        assert_eq!(f.options(), FixOptions::new(Options::default()));
+        let cli = Cli::try_parse_from([
+            "xseg",
+            "fix",
+            "--no-fix",
+            "name",
+            "--no-fix",
+            "id",
+            "--profile",
+            "strict",
+            "-o",
+            "fixed.ndjson",
+            "--format",
+            "json",
+            "a.ndjson.gz",
+        ])
+        .unwrap();
+        let Command::Fix(f) = cli.command else {
+            panic!("fix")
+        };
+        let opts = f.options();
+        assert!(!opts.repair(Repair::Name) && !opts.repair(Repair::Id));
+        assert!(opts.repair(Repair::AnnotationKey) && opts.repair(Repair::Strict));
+        assert_eq!(opts.validation().profile(), Profile::Strict);
+        assert_eq!(f.out, Some(PathBuf::from("fixed.ndjson")));
+        assert_eq!(f.files, [PathBuf::from("a.ndjson.gz")]);
+        let e = Cli::try_parse_from(["xseg", "fix", "--no-fix", "names"]).unwrap_err();
+        assert!(e.to_string().contains("unknown repair `names`"), "{e}");
+        assert!(Cli::try_parse_from(["xseg", "fix", "--format", "sarif"]).is_err());
+    }
+
+    #[test]
+    fn fix_flags_of_listen_and_serve() {
+        for command in ["listen", "serve"] {
+            let validation = |cli: Cli| match cli.command {
+                Command::Listen(l) => (l.fix.options(&l.validation), l.fix),
+                Command::Serve(s) => (s.fix.options(&s.validation), s.fix),
+                _ => panic!("{command}"),
+            };
+            let (opts, _) = validation(Cli::try_parse_from(["xseg", command]).unwrap());
+            assert_eq!(opts, None);
+            let (opts, flags) = validation(
+                Cli::try_parse_from(["xseg", command, "--fix", "--no-fix", "annotation-value"])
+                    .unwrap(),
+            );
+            let opts = opts.expect("--fix");
+            assert!(
+                flags.fix && !opts.repair(Repair::AnnotationValue) && opts.repair(Repair::Name)
+            );
+            // --no-fix without --fix is a usage error
+            assert!(Cli::try_parse_from(["xseg", command, "--no-fix", "id"]).is_err());
+        }
     }
 
     #[test]

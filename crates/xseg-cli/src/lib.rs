@@ -4,7 +4,8 @@
 //! would; `xseg check` validates files of documents (NDJSON, JSON texts, requests, datagram
 //! captures, compressed or not) and reports each rejection and warning, then a summary;
 //! `xseg listen` receives daemon datagrams on UDP, as the X-Ray daemon does, and reports each
-//! rejection and warning as they arrive; `xseg completions` and `xseg man` print shell
+//! rejection and warning as they arrive; `xseg fix` repairs what can be repaired and writes one
+//! NDJSON line per document, reporting each change; `xseg completions` and `xseg man` print shell
 //! completions and the manual page. `docs/CLI.md` in the repository describes every option,
 //! output format and exit status.
 //!
@@ -25,6 +26,7 @@
 
 pub mod args;
 pub mod check;
+pub mod fix;
 pub mod input;
 pub mod listen;
 pub mod progress;
@@ -42,7 +44,8 @@ pub mod exit {
     /// Success: every document accepted (`check`), the request processed
     /// (`put-trace-segments`), or the listener stopped as asked (`listen`).
     pub const OK: u8 = 0;
-    /// `check`: at least one document was rejected.
+    /// `check`: at least one document was rejected; `fix`: at least one document is left
+    /// unfixable.
     pub const REJECTED: u8 = 1;
     /// A usage or I/O error.
     pub const TROUBLE: u8 = 2;
@@ -58,6 +61,7 @@ pub fn run(cli: &Cli) -> ExitCode {
     let status = match &cli.command {
         Command::PutTraceSegments(args) => put::run(args, &mut out, &mut err),
         Command::Check(args) => check::run(args, &mut out, &mut err),
+        Command::Fix(args) => fix::run(args, &mut out, &mut err),
         Command::Listen(args) => listen::run(args, &mut out, &mut err),
         Command::Completions(args) => completions(args.shell, &mut out, &mut err),
         Command::Man => man(&mut out, &mut err),

@@ -16,6 +16,7 @@ use xseg_serve::{Config, Credentials, Endpoint, Event, Origin, Summary};
 
 use crate::args::{LiveFormat, ServeArgs};
 use crate::exit;
+use crate::report::change::Change;
 use crate::report::{self, Extra, Finding, Format, Printer, Style};
 
 /// Events waiting to be printed at most; a handler that finds the queue full waits.
@@ -66,7 +67,7 @@ pub fn printer(format: LiveFormat, quiet: bool) -> Printer {
 }
 
 /// Counts one event and appends its report line to `out`: a rejected document, a warning, the
-/// warnings past the ones the core keeps, or a refused request (its `x-amzn-ErrorType` as the
+/// warnings past the ones the core keeps, a value repaired with `--fix`, or a refused request (its `x-amzn-ErrorType` as the
 /// code; counted in the request counters of the summary, not per code).
 ///
 /// # Errors
@@ -120,6 +121,26 @@ pub fn write_event(p: &mut Printer, event: &Event, out: &mut Vec<u8>) -> io::Res
                 ..Finding::warning(&source, "")
             };
             p.more_warnings(&at, *count, out)
+        }
+        Event::Repaired(r) => {
+            let source = place(&r.origin);
+            let extra = origin_extra(&r.origin);
+            p.change(
+                &Change {
+                    source: &source,
+                    line: None,
+                    column: None,
+                    offset: Some(r.offset as u64),
+                    id: r.id.as_deref(),
+                    pointer: &r.pointer,
+                    repair: r.repair.name(),
+                    kind: r.finding.name(),
+                    before: &r.before,
+                    after: r.after.as_deref(),
+                    extra: &extra,
+                },
+                out,
+            )
         }
         Event::Throttled(r) | Event::Refused(r) => {
             let peer = r.peer.map_or_else(|| "-".to_owned(), |a| a.to_string());
@@ -183,6 +204,18 @@ pub fn write_summary(p: &mut Printer, s: &Summary, out: &mut Vec<u8>) -> io::Res
     for (name, n) in request_counters(s) {
         t.count(name, n);
     }
+    if let Some(r) = &s.repairs {
+        for (name, n) in [
+            ("fixed", r.fixed),
+            ("unchanged", r.unchanged),
+            ("unfixable", r.unfixable),
+            ("changes", r.changes),
+        ] {
+            // `changes` was counted as each change was printed
+            let counted = t.counter(name);
+            t.count(name, n.saturating_sub(counted));
+        }
+    }
     let line = format!(
         "{} {}: {} processed, {} invalid, {} throttled, {} too large, {} unauthorized, \
          {} unknown operation, {} unread, {} failed",
@@ -202,13 +235,30 @@ pub fn write_summary(p: &mut Printer, s: &Summary, out: &mut Vec<u8>) -> io::Res
     } else {
         out.extend_from_slice(line.as_bytes());
         out.push(b'\n');
-        p.finish(&[], out)
+        let notes: Vec<String> = s
+            .repairs
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} fixed, {} unchanged, {} unfixable; {} {}",
+                    r.fixed,
+                    r.unchanged,
+                    r.unfixable,
+                    r.changes,
+                    report::plural(r.changes, "change")
+                )
+            })
+            .collect();
+        p.finish(&notes, out)
     }
 }
 
 /// Runs the command until Ctrl-C or SIGTERM; see the module documentation.
 pub fn run<W: Write>(args: &ServeArgs, out: &mut W, err: &mut impl Write) -> u8 {
     let mut endpoint = Endpoint::new(config(args));
+    if let Some(options) = args.fix.options(&args.validation) {
+        endpoint = endpoint.with_fix(options);
+    }
     for (path, is_out) in [(&args.out, true), (&args.rejected, false)] {
         let Some(path) = path else { continue };
         match append(path) {

@@ -10,10 +10,14 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use serde::Serialize;
+use xseg::fix::{FixOptions, FixStatus, Fixer};
 use xseg::{Document, Options, Validator, Warning};
 use xseg_batch::{Batch, Checked, UnprocessedTraceSegment};
 
-use crate::event::{Event, Origin, RefusedRequest, RejectedDocument, Summary, WarnedDocument};
+use crate::event::{
+    Event, Origin, RefusedRequest, RejectedDocument, RepairedValue, Repairs, Summary,
+    WarnedDocument,
+};
 use crate::sigv4::{self, Credentials};
 use crate::throttle::TokenBucket;
 
@@ -177,6 +181,9 @@ pub struct Endpoint {
     throttle: Option<Mutex<TokenBucket>>,
     out: Option<Mutex<Output>>,
     rejected: Option<Mutex<Output>>,
+    /// With [`with_fix`](Self::with_fix): the options, and idle fixers (one per request being
+    /// handled at most, each reused).
+    fix: Option<(FixOptions, Mutex<Vec<Fixer>>)>,
     events: Option<EventSink>,
     summary: Mutex<Summary>,
     requests: AtomicU64,
@@ -211,6 +218,7 @@ impl Endpoint {
             throttle,
             out: None,
             rejected: None,
+            fix: None,
             events: None,
             summary: Mutex::new(Summary::default()),
             requests: AtomicU64::new(0),
@@ -235,6 +243,18 @@ impl Endpoint {
             writer: Box::new(writer),
             name: name.to_owned(),
         }));
+        self
+    }
+
+    /// Repairs every document with [`xseg::fix`] before writing it to `--out`: a repaired
+    /// document is written repaired (even when the answer rejects the document as received),
+    /// one with nothing to repair as received, one that cannot be repaired not at all. The
+    /// answer and `--rejected` stay the verdict on the documents as received, so the client's
+    /// view stays true. Each change is an [`Event::Repaired`], and the summary counts
+    /// [`Repairs`]. `options` should validate as [`Config::options`].
+    pub fn with_fix(mut self, options: FixOptions) -> Self {
+        self.fix = Some((options, Mutex::new(Vec::new())));
+        lock(&self.summary).repairs = Some(Repairs::default());
         self
     }
 
@@ -430,22 +450,93 @@ impl Endpoint {
         let verdicts: Vec<(Checked<'_>, Vec<Warning>)> = batch.validate_map(docs, |_, o, w| {
             (Checked::new(&o, w), w.iter().copied().collect())
         });
-        self.write_documents(docs, &verdicts)?;
+        let repaired = self.fix_documents(docs, &verdicts, number, peer)?;
+        self.write_documents(docs, &verdicts, repaired.is_some())?;
         self.report(docs, &verdicts, number, peer, batch.options());
+        for event in repaired.iter().flatten() {
+            self.emit(event);
+        }
         let response = xseg_batch::Response::new(verdicts.into_iter().map(|(c, _)| c).collect());
         let mut answer = response.to_json();
         answer.push('\n');
         Ok(answer)
     }
 
-    /// Appends the request's accepted documents to `--out` and its rejected ones to
-    /// `--rejected`, each file in one write, flushed.
+    /// With [`with_fix`](Self::with_fix): repairs the request's documents, appends the
+    /// repaired or unchanged ones to `--out` in one write, counts the [`Repairs`] and returns
+    /// the events of the changes (emitted after the verdicts'). `None` without it.
+    fn fix_documents(
+        &self,
+        docs: &[&[u8]],
+        verdicts: &[(Checked<'_>, Vec<Warning>)],
+        request: u64,
+        peer: Option<SocketAddr>,
+    ) -> Result<Option<Vec<Event>>, Refusal> {
+        let Some((options, idle)) = &self.fix else {
+            return Ok(None);
+        };
+        let mut fixer = lock(idle).pop().unwrap_or_else(|| Fixer::new(*options));
+        let (mut lines, mut fixed, mut events) = (Vec::new(), Vec::new(), Vec::new());
+        let mut counts = Repairs::default();
+        for (index, (doc, (checked, _))) in docs.iter().zip(verdicts).enumerate() {
+            fixed.clear();
+            let report = fixer.fix(doc, &mut fixed);
+            match report.status() {
+                FixStatus::Unchanged => counts.unchanged += 1,
+                FixStatus::Fixed => counts.fixed += 1,
+                FixStatus::Unfixable => {
+                    counts.unfixable += 1;
+                    continue;
+                }
+            }
+            push_ndjson_line(&mut lines, &fixed);
+            if report.status() != FixStatus::Fixed || self.events.is_none() {
+                counts.changes += report.changes().len() as u64;
+                continue;
+            }
+            let origin = Origin {
+                request,
+                peer,
+                index,
+            };
+            let id = checked.outcome().id().map(|s| s.into_owned());
+            for c in report.changes() {
+                counts.changes += 1;
+                events.push(Event::Repaired(RepairedValue {
+                    origin,
+                    id: id.clone(),
+                    repair: c.repair,
+                    finding: c.finding,
+                    offset: c.offset,
+                    pointer: c.pointer.to_owned(),
+                    before: c.before.to_owned(),
+                    after: c.after.map(str::to_owned),
+                }));
+            }
+        }
+        lock(idle).push(fixer);
+        if let Some(r) = lock(&self.summary).repairs.as_mut() {
+            r.fixed += counts.fixed;
+            r.unchanged += counts.unchanged;
+            r.unfixable += counts.unfixable;
+            r.changes += counts.changes;
+        }
+        if let (Some(out), false) = (&self.out, lines.is_empty()) {
+            write_all(out, &lines)?;
+        }
+        Ok(Some(events))
+    }
+
+    /// Appends the request's accepted documents to `--out` (unless `fixed`: then
+    /// [`fix_documents`](Self::fix_documents) has) and its rejected ones to `--rejected`,
+    /// each file in one write, flushed.
     fn write_documents(
         &self,
         docs: &[&[u8]],
         verdicts: &[(Checked<'_>, Vec<Warning>)],
+        fixed: bool,
     ) -> Result<(), Refusal> {
-        if let Some(out) = &self.out {
+        if let Some(out) = self.out.as_ref().filter(|_| !fixed) {
             let mut lines = Vec::new();
             for (doc, (checked, _)) in docs.iter().zip(verdicts) {
                 if checked.outcome().is_accepted() {

@@ -3,7 +3,8 @@
 
 use std::net::SocketAddr;
 
-use xseg::{Error, ErrorCode, Warning};
+use xseg::fix::Repair;
+use xseg::{Error, ErrorCode, ErrorKind, Warning};
 use xseg_batch::Counters;
 
 /// Where a document came from: the request (numbered from 1 in arrival order), the client,
@@ -44,6 +45,28 @@ pub struct WarnedDocument {
     pub pointer: String,
 }
 
+/// One value repaired in a document before it was written to `--out` (with
+/// [`Endpoint::with_fix`](crate::Endpoint::with_fix)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepairedValue {
+    /// Where the document came from.
+    pub origin: Origin,
+    /// The document's `Id`, when it has a string `id`.
+    pub id: Option<String>,
+    /// The repair family.
+    pub repair: Repair,
+    /// The finding the change answers.
+    pub finding: ErrorKind,
+    /// Byte offset of the changed token in the document as received.
+    pub offset: usize,
+    /// JSON pointer of the value in the document as received.
+    pub pointer: String,
+    /// The token as received (JSON text).
+    pub before: String,
+    /// The token written instead; `None` when the annotation was dropped.
+    pub after: Option<String>,
+}
+
 /// A request refused as a whole: not valid, throttled, too large, unsigned, at an unknown
 /// path, or not read in time.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,6 +99,9 @@ pub enum Event {
         /// How many were not kept.
         count: usize,
     },
+    /// A value repaired before the document was written to `--out`; the answer still gives the
+    /// verdict on the document as received.
+    Repaired(RepairedValue),
     /// A request over `--max-segments-per-second` (answered 429 `ThrottledException`).
     Throttled(RefusedRequest),
     /// Any other request refused as a whole (400, 403, 404, 405, 408, 413, 500).
@@ -107,6 +133,21 @@ pub struct Summary {
     /// The documents of the processed requests: accepted, rejected per `ErrorCode`,
     /// warnings.
     pub documents: Counters,
+    /// With [`Endpoint::with_fix`](crate::Endpoint::with_fix): what the fixer did.
+    pub repairs: Option<Repairs>,
+}
+
+/// What the fixer did to the documents of the processed requests.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Repairs {
+    /// Documents repaired (written repaired to `--out`).
+    pub fixed: u64,
+    /// Documents with nothing to repair.
+    pub unchanged: u64,
+    /// Documents rejected for a reason the fixer does not repair.
+    pub unfixable: u64,
+    /// Values changed.
+    pub changes: u64,
 }
 
 impl Summary {

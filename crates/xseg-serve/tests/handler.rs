@@ -408,3 +408,66 @@ fn warnings_past_the_kept_ones_are_reported_as_a_count() {
     );
     assert_eq!(endpoint.summary().documents.warnings, 20);
 }
+
+#[test]
+fn with_fix_out_holds_the_repairs_and_the_answer_the_originals() {
+    let (out, rejected) = (Shared::default(), Shared::default());
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&events);
+    let options = Options::default();
+    let endpoint = Endpoint::new(Config::default())
+        .with_out(out.clone(), "out.ndjson")
+        .with_rejected(rejected.clone(), "rejected.ndjson")
+        .with_fix(xseg::fix::FixOptions::new(options))
+        .with_events(move |e| seen.lock().unwrap().push(e.clone()));
+    let bad_name = GOOD.replace("\"web\"", "\"a,b\"");
+    let body = body_of(&[GOOD, &bad_name, "{}"]);
+    let response = handle(&endpoint, post(body.clone()));
+    assert_eq!(response.status(), 200);
+    // the answer is the one for the documents as sent
+    assert_eq!(
+        String::from_utf8(response.body().clone()).unwrap(),
+        put_trace_segments(&body, options, 50).unwrap()
+    );
+    // --out: the good document, the repaired one; not the unfixable one
+    assert_eq!(
+        out.text(),
+        format!("{GOOD}\n{}\n", GOOD.replace("\"web\"", "\"ab\""))
+    );
+    // --rejected: what the answer rejected
+    assert_eq!(rejected.text().lines().count(), 2);
+    let events = events.lock().unwrap();
+    let repaired: Vec<&xseg_serve::RepairedValue> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Repaired(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(repaired.len(), 1);
+    let r = repaired[0];
+    assert_eq!((r.origin.request, r.origin.index), (1, 1));
+    assert_eq!(r.id.as_deref(), Some("70de5b6f19ff9a0a"));
+    assert_eq!(r.repair, xseg::fix::Repair::Name);
+    assert_eq!(r.finding, xseg::ErrorKind::InvalidNameChar);
+    assert_eq!(r.offset, 8);
+    assert_eq!(r.pointer, "/name");
+    assert_eq!(
+        (r.before.as_str(), r.after.as_deref()),
+        ("\"a,b\"", Some("\"ab\""))
+    );
+    // the repair is reported after the verdicts
+    assert!(matches!(events.last(), Some(Event::Repaired(_))));
+    let summary = endpoint.summary();
+    assert_eq!(summary.documents.rejected, 2);
+    assert_eq!(
+        summary.repairs,
+        Some(xseg_serve::Repairs {
+            fixed: 1,
+            unchanged: 1,
+            unfixable: 1,
+            changes: 1
+        })
+    );
+    assert_eq!(Endpoint::new(Config::default()).summary().repairs, None);
+}

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::net::SocketAddr;
 
+use xseg::fix::{FixOptions, FixStatus, Fixer};
 use xseg::{DatagramOutcome, Options, Validator};
 use xseg_batch::Checked;
 
@@ -23,6 +24,8 @@ pub struct Inspector {
     printer: Printer,
     label: String,
     peer: String,
+    /// With `--fix`: the fixer of the datagrams forwarded.
+    fixer: Option<Fixer>,
 }
 
 impl Inspector {
@@ -39,7 +42,68 @@ impl Inspector {
             }),
             label,
             peer: String::with_capacity(48),
+            fixer: None,
         }
+    }
+
+    /// Repairs each datagram's document before it is forwarded (`--fix`): see
+    /// [`repair`](Self::repair).
+    pub fn with_fix(mut self, options: FixOptions) -> Inspector {
+        self.fixer = Some(Fixer::new(options));
+        self
+    }
+
+    /// With `--fix`, repairs the document of the datagram that [`inspect`](Self::inspect) is
+    /// about to check (call it first): writes its header, `\n` and the repaired document into
+    /// `fixed`, reports each change to `out` through the printer, and returns whether the
+    /// datagram was repaired (then `fixed` is what to forward; otherwise the datagram as
+    /// received). A datagram that cannot be split, or whose document needs no repair or cannot
+    /// be repaired, is not; its rejection is [`inspect`](Self::inspect)'s to report.
+    ///
+    /// # Errors
+    ///
+    /// None in practice: the lines are written to memory.
+    pub fn repair(
+        &mut self,
+        datagram: &[u8],
+        peer: SocketAddr,
+        fixed: &mut Vec<u8>,
+        out: &mut Vec<u8>,
+    ) -> io::Result<bool> {
+        let Some(fixer) = self.fixer.as_mut() else {
+            return Ok(false);
+        };
+        let Ok(frame) = xseg::split_datagram(datagram) else {
+            return Ok(false);
+        };
+        fixed.clear();
+        fixed.extend_from_slice(frame.header);
+        fixed.push(b'\n');
+        let report = fixer.fix(frame.body, fixed);
+        if report.status() == FixStatus::Unchanged {
+            self.printer
+                .tally_mut()
+                .count(FixStatus::Unchanged.name(), 1);
+            return Ok(false);
+        }
+        self.peer.clear();
+        let _ = write!(self.peer, "{peer}");
+        let seq = self.printer.tally().documents + 1;
+        let text = self.printer.style().format == Format::Text;
+        let extra = [
+            ("peer", Extra::Str(&self.peer)),
+            ("datagram", Extra::Num(seq)),
+        ];
+        let at = crate::fix::Located {
+            source: if text { &self.peer } else { &self.label },
+            place: Place::Binary {
+                offset: frame.body_offset as u64,
+            },
+            document: frame.body,
+            extra: if text { &[] } else { &extra },
+        };
+        crate::fix::report_fix(&mut self.printer, &at, &report, false, out)?;
+        Ok(report.status() == FixStatus::Fixed)
     }
 
     /// The counts so far: `documents` are the datagrams received.

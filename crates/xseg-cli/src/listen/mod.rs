@@ -1,7 +1,7 @@
 //! `xseg listen`: a validating stand-in for the X-Ray daemon.
 //!
 //! Datagrams are received on a UDP socket as the daemon receives them ([`net`]), optionally
-//! forwarded unchanged to a real daemon, then checked and reported ([`inspect`]) through the
+//! forwarded to a real daemon (unchanged, or repaired with `--fix`), then checked and reported ([`inspect`]) through the
 //! shared [printer](crate::report), in the same formats as `xseg check`.
 
 pub mod inspect;
@@ -79,6 +79,16 @@ impl Closing {
         ));
         notes
     }
+}
+
+/// The text summary's line of `--fix`: `2 datagrams fixed, 3 changes`.
+pub fn fix_note(tally: &report::Tally) -> String {
+    let (fixed, changes) = (tally.counter("fixed"), tally.counter("changes"));
+    format!(
+        "{fixed} {} fixed, {changes} {}",
+        plural(fixed, "datagram"),
+        plural(changes, "change")
+    )
 }
 
 /// Whether to color: `--color`, the format, a terminal on standard output and `NO_COLOR`.
@@ -168,6 +178,9 @@ pub fn run_with(
         ..Style::new(Format::from(args.format))
     };
     let mut inspector = Inspector::new(args.validation.options(), style, format!("udp:{local}"));
+    if let Some(options) = args.fix.options(&args.validation) {
+        inspector = inspector.with_fix(options);
+    }
     let until = Until {
         flag,
         count: args.count,
@@ -190,7 +203,10 @@ pub fn run_with(
         dropped: listener.dropped(),
         elapsed: span.elapsed(),
     };
-    let notes = closing.record(&mut inspector);
+    let mut notes = closing.record(&mut inspector);
+    if args.fix.fix {
+        notes.push(fix_note(inspector.tally()));
+    }
     let mut lines = Vec::new();
     let written = inspector
         .printer_mut()

@@ -241,7 +241,9 @@ impl Span {
     }
 }
 
-/// Receives until `until` says stop: each datagram is forwarded first, then inspected; its
+/// Receives until `until` says stop: each datagram is repaired when the inspector fixes
+/// ([`Inspector::repair`]: the repaired datagram is forwarded in its place) and forwarded
+/// first, then inspected as received; its
 /// lines go to `out`, which is flushed whenever no datagram is waiting. Receive errors are
 /// reported on `err` once per kind and never stop the loop.
 ///
@@ -259,6 +261,8 @@ pub fn serve(
     let socket = &listener.socket;
     let mut buf = vec![0u8; BUFFER_BYTES];
     let mut lines: Vec<u8> = Vec::with_capacity(8192);
+    // With --fix: the repaired datagram and the report of its changes.
+    let (mut fixed, mut changes) = (Vec::new(), Vec::new());
     let mut span = Span::default();
     let mut unflushed = false;
     let mut nonblocking = false;
@@ -290,11 +294,14 @@ pub fn serve(
                 span.first.get_or_insert(now);
                 span.last = Some(now);
                 let datagram = buf.get(..n).unwrap_or(&[]);
+                changes.clear();
+                let repaired = inspector.repair(datagram, peer, &mut fixed, &mut changes)?;
                 if let Some(f) = forward.as_deref_mut() {
-                    f.send(datagram, err);
+                    f.send(if repaired { &fixed } else { datagram }, err);
                 }
                 lines.clear();
                 inspector.inspect(datagram, peer, &mut lines)?;
+                lines.extend_from_slice(&changes);
                 if !lines.is_empty() {
                     out.write_all(&lines)?;
                     unflushed = true;

@@ -38,6 +38,7 @@
 //! The SARIF log is written as the findings come: its results first, then the tool and its
 //! rules, so memory does not grow with the number of findings.
 
+pub mod change;
 pub mod document;
 
 use std::borrow::Cow;
