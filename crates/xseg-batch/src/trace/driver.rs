@@ -87,13 +87,15 @@ impl<'a> Traced<'a> {
                         } else {
                             DocumentKind::Segment
                         };
-                        (kind, s.id())
+                        // borrowed from `doc`, so that it outlives the view
+                        (kind, s.id().and_then(|id| id.rebind(doc)))
                     }
                     Document::Otlp(_) => (DocumentKind::Otlp, None),
                 };
+                let facts = TraceFacts::from_document(&document, doc.len());
                 Traced {
                     checked: Checked::new(&Outcome::Accepted(kind), validator.warnings()),
-                    facts: TraceFacts::from_document(&document, doc.len()),
+                    facts,
                     id,
                 }
             }

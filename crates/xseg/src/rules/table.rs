@@ -1,0 +1,66 @@
+//! The entity table: what [`Validator::parse`](crate::Validator::parse) keeps of its one pass
+//! so that the borrowed view never reads the text again.
+//!
+//! One [`EntityRecord`] per entity object (the document, then each embedded subsegment at
+//! every depth), in document order of their opening braces (pre-order); each record says how
+//! many records of its subtree follow it, so the children of an entity are found by hopping
+//! over subtrees. The annotation members of every entity sit in one list, each entity holding
+//! the range of its own. The table lives in the validator and keeps its capacity between
+//! documents.
+
+use super::fields::Fields;
+use crate::json::ValueSpan;
+
+/// One entity object: its fields, the size of its subtree and its annotations.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EntityRecord {
+    /// The first value of each documented field.
+    pub fields: Fields,
+    /// How many records after this one belong to its embedded subsegments (at every depth).
+    pub descendants: u32,
+    /// The range of its annotation members in [`EntityTable::annotations`].
+    pub annotations: (u32, u32),
+}
+
+impl EntityRecord {
+    /// A record with nothing in it.
+    pub(crate) const EMPTY: EntityRecord = EntityRecord {
+        fields: Fields::EMPTY,
+        descendants: 0,
+        annotations: (0, 0),
+    };
+}
+
+/// One member of an `annotations` object: where its key sits (between the quotes, local
+/// offsets) and its value.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct AnnotationRecord {
+    /// Local offset of the key's first byte after the opening quote.
+    pub key_start: u32,
+    /// Length of the key's raw text in bytes.
+    pub key_len: u32,
+    /// Whether the key holds escapes.
+    pub key_escaped: bool,
+    /// The value.
+    pub value: ValueSpan,
+}
+
+/// The entities and annotation members of the last document read with recording on.
+#[derive(Debug, Default)]
+pub(crate) struct EntityTable {
+    /// Whether the checker records entities (`parse`) or not (`validate`).
+    pub record: bool,
+    /// Every entity, in pre-order.
+    pub entities: Vec<EntityRecord>,
+    /// Every annotation member of every entity, in document order.
+    pub annotations: Vec<AnnotationRecord>,
+}
+
+impl EntityTable {
+    /// Forgets the last document, keeping the capacity; records from now on iff `record`.
+    pub(crate) fn reset(&mut self, record: bool) {
+        self.record = record;
+        self.entities.clear();
+        self.annotations.clear();
+    }
+}
