@@ -228,6 +228,7 @@ impl<'a> Segment<'a> {
     /// assert_eq!(keys, ["user", "n1", "obj"]);
     /// let scalar: Vec<_> = seg.annotations().map(|a| a.is_scalar()).collect();
     /// assert_eq!(scalar, [true, true, false]);
+    /// assert!(seg.annotations().all(|a| a.key_is_valid()));
     /// ```
     pub fn annotations(&self) -> Annotations<'a> {
         let (from, to) = self.rec.annotations;
@@ -302,6 +303,7 @@ impl ExactSizeIterator for Descendants<'_> {}
 #[derive(Clone, Copy, Debug)]
 pub struct Annotation<'a> {
     key: JsonStr<'a>,
+    valid_key: bool,
     value: ValueSpan,
     text: &'a str,
     base: usize,
@@ -311,6 +313,13 @@ impl<'a> Annotation<'a> {
     /// The key, as written (decode it for the unescaped text).
     pub fn key(&self) -> JsonStr<'a> {
         self.key
+    }
+
+    /// Whether the key is one the service keeps: 1 to 500 characters from `[A-Za-z0-9_.]`
+    /// after unescaping (RULES.md §5; the validator warns `InvalidAnnotationKey` otherwise).
+    /// Found by the validator's pass: no cost here.
+    pub fn key_is_valid(&self) -> bool {
+        self.valid_key
     }
 
     /// Whether the value is a string, a number or a boolean (not `null`, an object or an
@@ -358,6 +367,7 @@ impl<'a> Iterator for Annotations<'a> {
             .unwrap_or("");
         Some(Annotation {
             key: JsonStr::new(raw, n.key_escaped),
+            valid_key: n.valid_key,
             value: n.value,
             text: self.text,
             base: self.base,

@@ -7,7 +7,7 @@
 //! document is copied: ids become `u64`, the trace id a `u128`, and each annotation key a
 //! 64-bit hash.
 
-use xseg::{Document, Segment, Validator};
+use xseg::{Document, JsonStr, Segment, Validator};
 
 /// The trace-level facts of one accepted document: its trace, its id, its parent, whether
 /// it is a standalone subsegment or in progress, its size, the ids of its embedded
@@ -96,8 +96,8 @@ impl TraceFacts {
         let trace = segment.trace_id()?;
         let mut facts = TraceFacts {
             trace_id: (u128::from(trace.epoch) << 96) | trace.random,
-            id: segment.id().and_then(|s| hex_u64(s.chars())),
-            parent_id: segment.parent_id().and_then(|s| hex_u64(s.chars())),
+            id: segment.id().and_then(hex_id),
+            parent_id: segment.parent_id().and_then(hex_id),
             standalone: segment
                 .entity_type()
                 .is_some_and(|k| k.eq_str("subsegment")),
@@ -107,13 +107,12 @@ impl TraceFacts {
             keys_at: 0,
         };
         let below = segment.descendants();
-        facts.values.reserve(below.len() + 1);
-        facts.values.extend(
-            below
-                .clone()
-                .filter_map(|s| s.id())
-                .filter_map(|s| hex_u64(s.chars())),
-        );
+        let keys = below.clone().map(|s| s.annotations().len()).sum::<usize>()
+            + segment.annotations().len();
+        facts.values.reserve_exact(below.len() + keys);
+        facts
+            .values
+            .extend(below.clone().filter_map(|s| s.id()).filter_map(hex_id));
         facts.keys_at = facts.values.len();
         for entity in below {
             push_indexed_keys(&entity, &mut facts.values);
@@ -187,13 +186,22 @@ impl TraceFacts {
 /// key's UTF-8 bytes after unescaping, so `"a\u0062"` and `"ab"` are one key. Fixed, so a
 /// run's answers never depend on a random seed.
 pub fn annotation_key_hash(chars: impl Iterator<Item = char>) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = FNV_OFFSET;
     let mut buf = [0u8; 4];
     for c in chars {
-        for &b in c.encode_utf8(&mut buf).as_bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        h = fnv1a(h, c.encode_utf8(&mut buf).as_bytes());
+    }
+    h
+}
+
+/// FNV-1a's offset basis.
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a over `bytes`, from the state `h`.
+fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     h
 }
@@ -210,27 +218,33 @@ fn hex_u64(chars: impl Iterator<Item = char>) -> Option<u64> {
 }
 
 /// Appends the hashes of the annotation keys of `entity` that the service indexes
-/// (RULES.md §5): a key of 1–500 characters from `[A-Za-z0-9_.]` with a string, number or
-/// boolean value. The value's length and range are not weighed here: see docs/TRACES.md.
+/// (RULES.md §5): a key of 1–500 characters from `[A-Za-z0-9_.]` (as the validator found it)
+/// with a string, number or boolean value. The value's length and range are not weighed
+/// here: see docs/TRACES.md.
 fn push_indexed_keys(entity: &Segment<'_>, out: &mut Vec<u64>) {
     for a in entity.annotations() {
-        let key = a.key();
-        if a.is_scalar() && is_indexed_key(key.chars()) {
-            out.push(annotation_key_hash(key.chars()));
+        if a.is_scalar() && a.key_is_valid() {
+            let key = a.key();
+            out.push(if key.has_escapes() {
+                annotation_key_hash(key.chars())
+            } else {
+                // a valid key is ASCII: its bytes are its characters
+                fnv1a(FNV_OFFSET, key.raw().as_bytes())
+            });
         }
     }
 }
 
-/// Whether a key (its unescaped characters) is one the service indexes.
-fn is_indexed_key(chars: impl Iterator<Item = char>) -> bool {
-    let mut n = 0usize;
-    for c in chars {
-        if !(c.is_ascii_alphanumeric() || c == '_' || c == '.') {
-            return false;
-        }
-        n += 1;
+/// An id (16 hex digits, either case) as a number.
+fn hex_id(s: JsonStr<'_>) -> Option<u64> {
+    if s.has_escapes() {
+        return hex_u64(s.chars());
     }
-    (1..=xseg::limits::MAX_ANNOTATION_KEY_CHARS).contains(&n)
+    let raw = s.raw();
+    if raw.len() != 16 || !raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u64::from_str_radix(raw, 16).ok()
 }
 
 #[cfg(test)]
@@ -286,12 +300,36 @@ mod tests {
         assert_eq!(hex_u64("00000000000000fF".chars()), Some(255));
         assert_eq!(hex_u64("0000000000000ff".chars()), None);
         assert_eq!(hex_u64("000000000000000g".chars()), None);
-        assert!(is_indexed_key("grpc.status_code".chars()));
-        assert!(is_indexed_key("k".repeat(500).chars()));
-        assert!(!is_indexed_key("k".repeat(501).chars()));
-        assert!(!is_indexed_key("".chars()));
-        assert!(!is_indexed_key("bad-key".chars()));
-        assert!(!is_indexed_key("ké".chars()));
+        let doc = format!(
+            r#"{{{HEAD},"id":"0000000000000001","annotations":{{"a":"00000000000000fF","b":"+0000000000000ff","c":"0000000000000ff","d":"000000000000000\u0041"}}}}"#
+        );
+        let mut v = Validator::default();
+        let seg = v
+            .parse(doc.as_bytes())
+            .expect("accepted")
+            .segment()
+            .expect("a segment");
+        let ids: Vec<_> = seg
+            .annotations()
+            .map(|a| a.value_str().and_then(hex_id))
+            .collect();
+        assert_eq!(ids, [Some(255), None, None, Some(10)]);
+        let long = "k".repeat(500);
+        let longer = "k".repeat(501);
+        let doc = format!(
+            r#"{{{HEAD},"id":"00000000000000fF","annotations":{{"{long}":1,"{longer}":1,"":1,"bad-key":1,"ké":1,"a_b":1,"a_b":2,"grpc.status_code":0}}}}"#
+        );
+        let f = facts(&doc);
+        assert_eq!(f.id(), Some(255));
+        let want: Vec<u64> = [long.as_str(), "a_b", "a_b", "grpc.status_code"]
+            .iter()
+            .map(|k| annotation_key_hash(k.chars()))
+            .collect();
+        assert_eq!(f.annotation_keys(), want.as_slice());
+        assert_eq!(
+            fnv1a(FNV_OFFSET, b"a_b"),
+            annotation_key_hash("a_b".chars())
+        );
     }
 
     #[test]

@@ -26,7 +26,8 @@ pub(crate) fn annotations(
         if c.annotations == limits::MAX_ANNOTATIONS + 1 {
             c.lint(st, ErrorKind::TooManyAnnotations, v);
         }
-        if !key_ok(k) {
+        let valid_key = key_ok(k);
+        if !valid_key {
             c.lint(st, ErrorKind::InvalidAnnotationKey, v);
         }
         let val = c.r.value_span(v, depth + 1)?;
@@ -52,6 +53,7 @@ pub(crate) fn annotations(
                 key_start: key_start as u32,
                 key_len: k.raw().len() as u32,
                 key_escaped: k.has_escapes(),
+                valid_key,
                 value: val,
             });
         }

@@ -41,6 +41,8 @@ pub(crate) struct AnnotationRecord {
     pub key_len: u32,
     /// Whether the key holds escapes.
     pub key_escaped: bool,
+    /// Whether the key is one the service keeps (`annotations::key_ok`).
+    pub valid_key: bool,
     /// The value.
     pub value: ValueSpan,
 }

@@ -50,6 +50,15 @@ fn same_entity(doc: &[u8], seg: &Segment<'_>, obj: &Map<String, Value>, what: &s
             v.is_string() || v.is_number() || v.is_boolean(),
             "{what}"
         );
+        let key = a.key().decode();
+        assert_eq!(
+            a.key_is_valid(),
+            (1..=500).contains(&key.chars().count())
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.'),
+            "{what}: {key}"
+        );
         assert_eq!(
             a.value_str().map(|s| s.decode().into_owned()),
             v.as_str().map(str::to_string)
