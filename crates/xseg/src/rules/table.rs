@@ -66,3 +66,28 @@ impl EntityTable {
         self.annotations.clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table's memory is bounded by the document: one record per entity object of at
+    /// least two bytes (`{}`), so a 64 KiB document holds at most 32,768 records. Keep a
+    /// record small enough for that to stay a few megabytes.
+    #[test]
+    fn records_stay_small() {
+        assert!(core::mem::size_of::<EntityRecord>() <= 320);
+        assert!(core::mem::size_of::<AnnotationRecord>() <= 24);
+    }
+
+    #[test]
+    fn reset_keeps_capacity_and_sets_the_mode() {
+        let mut t = EntityTable::default();
+        t.reset(true);
+        t.entities.push(EntityRecord::EMPTY);
+        let cap = t.entities.capacity();
+        t.reset(false);
+        assert!(!t.record && t.entities.is_empty());
+        assert_eq!(t.entities.capacity(), cap);
+    }
+}
