@@ -68,6 +68,7 @@ impl<'a> Traced<'a> {
     /// let traced = xseg_batch::Traced::validate(&mut v, doc);
     /// assert!(traced.checked.outcome().is_accepted());
     /// assert_eq!(traced.facts.unwrap().id(), Some(1));
+    /// assert_eq!(traced.id.map(|id| id.raw()), Some("0000000000000001"));
     /// ```
     pub fn validate(validator: &mut Validator, doc: &'a [u8]) -> Self {
         Self::validate_at(validator, doc, 0)
