@@ -76,7 +76,9 @@ pub use frame::{
 pub use json::{DecodedChars, JsonStr};
 pub use outcome::{DatagramOutcome, Document, DocumentKind, Outcome, Rejection};
 pub use profile::{Options, ParseProfileError, Profile, TimeWindow};
-pub use segment::{Segment, Subsegments, TraceId};
+pub use segment::{
+    Annotation, AnnotationKeys, Annotations, Descendants, Segment, Subsegments, TraceId,
+};
 pub use validator::Validator;
 pub use warning::{Warning, Warnings};
 

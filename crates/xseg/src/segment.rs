@@ -1,15 +1,23 @@
-//! The borrowed view of a validated document: [`Segment`] and its lazy [`Subsegments`].
+//! The borrowed view of a validated document: [`Segment`], its [`Subsegments`] and
+//! [`Descendants`], and the [`Annotations`] of each entity.
 //!
-//! The reader records where each documented field's value sits; the view reads the values out
-//! of the input on demand, so building it copies nothing.
+//! The validator's one pass records, for every entity object, where each documented field's
+//! value sits, how many entities its subtree holds and where its annotation members are (the
+//! entity table, `rules/table.rs`). The view reads the values out of the input on demand from
+//! those positions: building it copies nothing, and no accessor reads the text again to find
+//! anything.
 
 use core::ops::Range;
 
-use crate::json::{self, JsonStr, ValueKind};
+use crate::json::{JsonStr, ValueKind, ValueSpan};
 use crate::rules::fields::{Field, Fields};
+use crate::rules::table::{AnnotationRecord, EntityRecord};
 use crate::rules::{times, trace_id};
 
 pub use crate::rules::trace_id::TraceId;
+
+/// The record of a view over nothing (never reached for a validated document).
+static EMPTY_RECORD: EntityRecord = EntityRecord::EMPTY;
 
 /// A borrowed view of a validated segment or subsegment.
 ///
@@ -32,7 +40,12 @@ pub use crate::rules::trace_id::TraceId;
 pub struct Segment<'a> {
     text: &'a str,
     base: usize,
-    fields: Fields,
+    /// This entity's record.
+    rec: &'a EntityRecord,
+    /// The records of its embedded subsegments, at every depth, in pre-order.
+    below: &'a [EntityRecord],
+    /// Every annotation member of the document.
+    notes: &'a [AnnotationRecord],
 }
 
 impl core::fmt::Debug for Segment<'_> {
@@ -50,17 +63,48 @@ impl core::fmt::Debug for Segment<'_> {
 }
 
 impl<'a> Segment<'a> {
-    pub(crate) fn new(text: &'a str, base: usize, fields: Fields) -> Self {
-        Segment { text, base, fields }
+    /// The view of the document whose entity table is `entities` (pre-order, the document
+    /// first) and `notes`.
+    pub(crate) fn top(
+        text: &'a str,
+        base: usize,
+        entities: &'a [EntityRecord],
+        notes: &'a [AnnotationRecord],
+    ) -> Self {
+        let (rec, rest) = entities.split_first().unwrap_or((&EMPTY_RECORD, &[]));
+        Segment::at(text, base, rec, rest, notes)
+    }
+
+    /// The view of the entity `rec`, followed in the table by `rest`.
+    fn at(
+        text: &'a str,
+        base: usize,
+        rec: &'a EntityRecord,
+        rest: &'a [EntityRecord],
+        notes: &'a [AnnotationRecord],
+    ) -> Self {
+        let below = rest.get(..rec.descendants as usize).unwrap_or(rest);
+        Segment {
+            text,
+            base,
+            rec,
+            below,
+            notes,
+        }
+    }
+
+    #[inline(always)]
+    fn fields(&self) -> &'a Fields {
+        &self.rec.fields
     }
 
     fn string(&self, f: Field) -> Option<JsonStr<'a>> {
-        let v = self.fields.get(f).filter(|v| v.is_str())?;
+        let v = self.fields().get(f).filter(|v| v.is_str())?;
         Some(v.str_in(self.text))
     }
 
     fn number(&self, f: Field) -> Option<f64> {
-        let v = self.fields.get(f).filter(|v| v.kind == ValueKind::Num)?;
+        let v = self.fields().get(f).filter(|v| v.kind == ValueKind::Num)?;
         times::to_f64(v.raw_in(self.text))
     }
 
@@ -106,7 +150,7 @@ impl<'a> Segment<'a> {
 
     /// Whether `in_progress` is `true`.
     pub fn in_progress(&self) -> bool {
-        self.fields
+        self.fields()
             .get(Field::InProgress)
             .is_some_and(|v| v.kind == ValueKind::True)
     }
@@ -118,7 +162,7 @@ impl<'a> Segment<'a> {
 
     /// Absolute byte range of the entity object, braces included.
     pub fn range(&self) -> Range<usize> {
-        self.base + self.fields.start as usize..self.base + self.fields.end as usize
+        self.base + self.fields().start as usize..self.base + self.fields().end as usize
     }
 
     /// Absolute byte range of the value of a top-level member of this entity, for any
@@ -126,49 +170,233 @@ impl<'a> Segment<'a> {
     /// undocumented.
     pub fn value_range(&self, key: &str) -> Option<Range<usize>> {
         let f = Field::of(JsonStr::new(key, false))?;
-        let v = self.fields.get_raw(f)?;
+        let v = self.fields().get_raw(f)?;
         Some(self.base + v.start as usize..self.base + v.end as usize)
     }
 
     /// The raw JSON text of a documented member's value (e.g. `"http"`), borrowed.
     pub fn raw_value(&self, key: &str) -> Option<&'a str> {
         let f = Field::of(JsonStr::new(key, false))?;
-        let v = self.fields.get_raw(f)?;
+        let v = self.fields().get_raw(f)?;
         self.text.get(v.start as usize..v.end as usize)
     }
 
-    /// The embedded subsegments, lazily, in document order.
+    /// The embedded subsegments (the elements of `subsegments`), in document order. Each
+    /// item is the same view; nothing is read from the text to find them.
     pub fn subsegments(&self) -> Subsegments<'a> {
-        let pos = match self.fields.get(Field::Subsegments) {
-            Some(v) if v.kind == ValueKind::Arr => Some(v.start as usize),
-            _ => None,
-        };
         Subsegments {
             text: self.text,
             base: self.base,
-            elems: pos.map(|p| json::Elements::new(self.text.as_bytes(), p)),
+            rest: self.below,
+            notes: self.notes,
+        }
+    }
+
+    /// Every embedded subsegment at every depth: the children, their children and so on,
+    /// depth first, in document order of their opening braces.
+    ///
+    /// ```
+    /// let doc = br#"{"name":"web","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979",
+    ///   "start_time":1,"end_time":2,"subsegments":[
+    ///     {"name":"a","id":"0000000000000001","start_time":1,"end_time":2,
+    ///      "subsegments":[{"name":"b","id":"0000000000000002","start_time":1,"end_time":2}]},
+    ///     {"name":"c","id":"0000000000000003","start_time":1,"end_time":2}]}"#;
+    /// let mut v = xseg::Validator::default();
+    /// let seg = v.parse(doc).unwrap().segment().unwrap();
+    /// let names: Vec<_> = seg.descendants().filter_map(|s| s.name()).map(|n| n.raw()).collect();
+    /// assert_eq!(names, ["a", "b", "c"]);
+    /// assert_eq!(seg.subsegments().count(), 2);
+    /// ```
+    pub fn descendants(&self) -> Descendants<'a> {
+        Descendants {
+            text: self.text,
+            base: self.base,
+            rest: self.below,
+            notes: self.notes,
+        }
+    }
+
+    /// The members of this entity's `annotations` object, in document order, repeats
+    /// included (empty when it has none, or `annotations` is `null`).
+    ///
+    /// ```
+    /// let doc = br#"{"name":"web","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979",
+    ///   "start_time":1,"end_time":2,"annotations":{"user":"u1","n1":2,"obj":{}}}"#;
+    /// let mut v = xseg::Validator::default();
+    /// let seg = v.parse(doc).unwrap().segment().unwrap();
+    /// let keys: Vec<_> = seg.annotation_keys().map(|k| k.decode().into_owned()).collect();
+    /// assert_eq!(keys, ["user", "n1", "obj"]);
+    /// let scalar: Vec<_> = seg.annotations().map(|a| a.is_scalar()).collect();
+    /// assert_eq!(scalar, [true, true, false]);
+    /// assert!(seg.annotations().all(|a| a.key_is_valid()));
+    /// ```
+    pub fn annotations(&self) -> Annotations<'a> {
+        let (from, to) = self.rec.annotations;
+        Annotations {
+            text: self.text,
+            base: self.base,
+            notes: self
+                .notes
+                .get(from as usize..to as usize)
+                .unwrap_or(&[])
+                .iter(),
+        }
+    }
+
+    /// The keys of this entity's annotations, in document order, repeats included.
+    pub fn annotation_keys(&self) -> AnnotationKeys<'a> {
+        AnnotationKeys {
+            inner: self.annotations(),
         }
     }
 }
 
-/// Lazy iterator over the embedded subsegments of a [`Segment`]; each item is the same view.
+/// The embedded subsegments of a [`Segment`], in document order; each item is the same view.
 #[derive(Clone, Debug)]
 pub struct Subsegments<'a> {
     text: &'a str,
     base: usize,
-    elems: Option<json::Elements<'a>>,
+    /// The records of the subtrees not yet visited.
+    rest: &'a [EntityRecord],
+    notes: &'a [AnnotationRecord],
 }
 
 impl<'a> Iterator for Subsegments<'a> {
     type Item = Segment<'a>;
 
     fn next(&mut self) -> Option<Segment<'a>> {
-        let elems = self.elems.as_mut()?;
-        let v = elems.next()?;
-        Some(Segment::new(
-            self.text,
-            self.base,
-            Fields::collect(self.text, v.start as usize),
-        ))
+        let (rec, tail) = self.rest.split_first()?;
+        let seg = Segment::at(self.text, self.base, rec, tail, self.notes);
+        // hop over the child's own subtree
+        self.rest = tail.get(seg.below.len()..).unwrap_or(&[]);
+        Some(seg)
     }
 }
+
+/// Every embedded subsegment of a [`Segment`] at every depth, depth first
+/// ([`Segment::descendants`]).
+#[derive(Clone, Debug)]
+pub struct Descendants<'a> {
+    text: &'a str,
+    base: usize,
+    rest: &'a [EntityRecord],
+    notes: &'a [AnnotationRecord],
+}
+
+impl<'a> Iterator for Descendants<'a> {
+    type Item = Segment<'a>;
+
+    fn next(&mut self) -> Option<Segment<'a>> {
+        let (rec, tail) = self.rest.split_first()?;
+        self.rest = tail;
+        Some(Segment::at(self.text, self.base, rec, tail, self.notes))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.rest.len(), Some(self.rest.len()))
+    }
+}
+
+impl ExactSizeIterator for Descendants<'_> {}
+
+/// One member of an entity's `annotations` object ([`Segment::annotations`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Annotation<'a> {
+    key: JsonStr<'a>,
+    valid_key: bool,
+    value: ValueSpan,
+    text: &'a str,
+    base: usize,
+}
+
+impl<'a> Annotation<'a> {
+    /// The key, as written (decode it for the unescaped text).
+    pub fn key(&self) -> JsonStr<'a> {
+        self.key
+    }
+
+    /// Whether the key is one the service keeps: 1 to 500 characters from `[A-Za-z0-9_.]`
+    /// after unescaping (RULES.md §5; the validator warns `InvalidAnnotationKey` otherwise).
+    /// Found by the validator's pass: no cost here.
+    pub fn key_is_valid(&self) -> bool {
+        self.valid_key
+    }
+
+    /// Whether the value is a string, a number or a boolean (not `null`, an object or an
+    /// array): the values the service can index.
+    pub fn is_scalar(&self) -> bool {
+        !matches!(
+            self.value.kind,
+            ValueKind::Null | ValueKind::Obj | ValueKind::Arr
+        )
+    }
+
+    /// The value as a string, if it is one.
+    pub fn value_str(&self) -> Option<JsonStr<'a>> {
+        self.value.is_str().then(|| self.value.str_in(self.text))
+    }
+
+    /// The raw JSON text of the value.
+    pub fn raw_value(&self) -> &'a str {
+        self.value.raw_in(self.text)
+    }
+
+    /// Absolute byte range of the value.
+    pub fn value_range(&self) -> Range<usize> {
+        self.base + self.value.start as usize..self.base + self.value.end as usize
+    }
+}
+
+/// The members of an entity's `annotations` object ([`Segment::annotations`]).
+#[derive(Clone, Debug)]
+pub struct Annotations<'a> {
+    text: &'a str,
+    base: usize,
+    notes: core::slice::Iter<'a, AnnotationRecord>,
+}
+
+impl<'a> Iterator for Annotations<'a> {
+    type Item = Annotation<'a>;
+
+    fn next(&mut self) -> Option<Annotation<'a>> {
+        let n = self.notes.next()?;
+        let start = n.key_start as usize;
+        let raw = self
+            .text
+            .get(start..start + n.key_len as usize)
+            .unwrap_or("");
+        Some(Annotation {
+            key: JsonStr::new(raw, n.key_escaped),
+            valid_key: n.valid_key,
+            value: n.value,
+            text: self.text,
+            base: self.base,
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.notes.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Annotations<'_> {}
+
+/// The keys of an entity's annotations ([`Segment::annotation_keys`]).
+#[derive(Clone, Debug)]
+pub struct AnnotationKeys<'a> {
+    inner: Annotations<'a>,
+}
+
+impl<'a> Iterator for AnnotationKeys<'a> {
+    type Item = JsonStr<'a>;
+
+    fn next(&mut self) -> Option<JsonStr<'a>> {
+        self.inner.next().map(|a| a.key)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl ExactSizeIterator for AnnotationKeys<'_> {}

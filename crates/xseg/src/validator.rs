@@ -10,6 +10,7 @@ use crate::json::{JsonStr, Scratch};
 use crate::outcome::{DatagramOutcome, Document, DocumentKind, Outcome, Rejection};
 use crate::profile::Options;
 use crate::rules::fields::{Field, Fields};
+use crate::rules::table::EntityTable;
 use crate::rules::{Checker, Top};
 use crate::scan;
 use crate::segment::Segment;
@@ -28,6 +29,8 @@ pub struct Validator {
     opts: Options,
     scratch: Scratch,
     warnings: Warnings,
+    /// What `parse` keeps of its pass for the view: every entity and annotation member.
+    table: EntityTable,
 }
 
 impl Default for Validator {
@@ -43,6 +46,7 @@ impl Validator {
             opts,
             scratch: Scratch::with_capacity(),
             warnings: Warnings::default(),
+            table: EntityTable::default(),
         }
     }
 
@@ -64,7 +68,7 @@ impl Validator {
     /// Validates one document that sits at offset `base` of a larger buffer (a request or a
     /// datagram): every offset reported is `base` + the offset in `doc`.
     pub fn validate_at<'a>(&mut self, doc: &'a [u8], base: usize) -> Outcome<'a> {
-        match self.run(doc, base) {
+        match self.run(doc, base, false) {
             Ok((kind, _, _)) => Outcome::Accepted(kind),
             Err(r) => Outcome::Rejected(r),
         }
@@ -72,24 +76,35 @@ impl Validator {
 
     /// Whether the document would be accepted.
     pub fn is_valid(&mut self, doc: &[u8]) -> bool {
-        self.run(doc, 0).is_ok()
+        self.run(doc, 0, false).is_ok()
     }
 
     /// Validates one document and returns its borrowed view.
-    pub fn parse<'a>(&mut self, doc: &'a [u8]) -> Result<Document<'a>, Rejection<'a>> {
+    ///
+    /// The one pass keeps what it found of every entity (the document and each embedded
+    /// subsegment, at every depth: the position of each documented field, the annotation
+    /// members) in this validator's reusable buffers, and the view reads from there: neither
+    /// the view nor [`Segment::subsegments`] reads the text again. The view therefore borrows
+    /// the validator until it is dropped; a rejection borrows only the document.
+    pub fn parse<'v, 'a: 'v>(&'v mut self, doc: &'a [u8]) -> Result<Document<'v>, Rejection<'a>> {
         self.parse_at(doc, 0)
     }
 
     /// [`parse`](Self::parse) for a document at offset `base` of a larger buffer.
-    pub fn parse_at<'a>(
-        &mut self,
+    pub fn parse_at<'v, 'a: 'v>(
+        &'v mut self,
         doc: &'a [u8],
         base: usize,
-    ) -> Result<Document<'a>, Rejection<'a>> {
-        let (kind, text, fields) = self.run(doc, base)?;
+    ) -> Result<Document<'v>, Rejection<'a>> {
+        let (kind, text, _) = self.run(doc, base, true)?;
         Ok(match kind {
             DocumentKind::Otlp => Document::Otlp(doc.get(3..).unwrap_or(&[])),
-            _ => Document::Segment(Segment::new(text, base, fields)),
+            _ => Document::Segment(Segment::top(
+                text,
+                base,
+                &self.table.entities,
+                &self.table.annotations,
+            )),
         })
     }
 
@@ -133,12 +148,15 @@ impl Validator {
         }
     }
 
+    /// The pipeline; with `record`, the entity table is filled for the view.
     fn run<'a>(
         &mut self,
         doc: &'a [u8],
         base: usize,
+        record: bool,
     ) -> Result<(DocumentKind, &'a str, Fields), Rejection<'a>> {
         self.warnings.clear();
+        self.table.reset(record);
         let seg = Entity::Segment;
         // 1. size
         if doc.len() > self.opts.max_document_bytes() {
@@ -170,11 +188,10 @@ impl Validator {
         let mut checker = Checker::new(
             text,
             base,
-            self.opts.max_depth(),
-            self.opts.profile(),
-            self.opts.time_window(),
+            &self.opts,
             &mut self.scratch,
             &mut self.warnings,
+            &mut self.table,
         );
         let result = checker.run();
         let dup_anywhere = checker.dup_anywhere();

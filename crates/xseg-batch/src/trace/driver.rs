@@ -68,6 +68,7 @@ impl<'a> Traced<'a> {
     /// let traced = xseg_batch::Traced::validate(&mut v, doc);
     /// assert!(traced.checked.outcome().is_accepted());
     /// assert_eq!(traced.facts.unwrap().id(), Some(1));
+    /// assert_eq!(traced.id.map(|id| id.raw()), Some("0000000000000001"));
     /// ```
     pub fn validate(validator: &mut Validator, doc: &'a [u8]) -> Self {
         Self::validate_at(validator, doc, 0)
@@ -87,13 +88,15 @@ impl<'a> Traced<'a> {
                         } else {
                             DocumentKind::Segment
                         };
-                        (kind, s.id())
+                        // borrowed from `doc`, so that it outlives the view
+                        (kind, s.id().and_then(|id| id.rebind(doc)))
                     }
                     Document::Otlp(_) => (DocumentKind::Otlp, None),
                 };
+                let facts = TraceFacts::from_document(&document, doc.len());
                 Traced {
                     checked: Checked::new(&Outcome::Accepted(kind), validator.warnings()),
-                    facts: TraceFacts::from_document(&document, doc.len()),
+                    facts,
                     id,
                 }
             }

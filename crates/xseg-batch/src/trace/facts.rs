@@ -1,12 +1,13 @@
 //! What the trace checks need of one accepted document, read from its borrowed view.
 //!
-//! The core's [`Segment`] view gives the top-level fields directly and the raw text of the
-//! `annotations` and `subsegments` values; the annotation keys and the ids of embedded
-//! subsegments are read here from that raw text with a small walker over already validated
-//! JSON. Nothing of the document is copied: ids become `u64`, the trace id a `u128`, and each
-//! annotation key a 64-bit hash.
+//! The core's [`Segment`] view gives everything from what the validator's one pass recorded:
+//! the top-level fields, every embedded subsegment at every depth
+//! ([`Segment::descendants`]) and the annotation members of each entity
+//! ([`Segment::annotations`]); nothing is read from the text a second time. Nothing of the
+//! document is copied: ids become `u64`, the trace id a `u128`, and each annotation key a
+//! 64-bit hash.
 
-use xseg::{Document, Segment, Validator};
+use xseg::{Document, JsonStr, Segment, Validator};
 
 /// The trace-level facts of one accepted document: its trace, its id, its parent, whether
 /// it is a standalone subsegment or in progress, its size, the ids of its embedded
@@ -95,8 +96,8 @@ impl TraceFacts {
         let trace = segment.trace_id()?;
         let mut facts = TraceFacts {
             trace_id: (u128::from(trace.epoch) << 96) | trace.random,
-            id: segment.id().and_then(|s| hex_u64(s.chars())),
-            parent_id: segment.parent_id().and_then(|s| hex_u64(s.chars())),
+            id: segment.id().and_then(hex_id),
+            parent_id: segment.parent_id().and_then(hex_id),
             standalone: segment
                 .entity_type()
                 .is_some_and(|k| k.eq_str("subsegment")),
@@ -105,23 +106,18 @@ impl TraceFacts {
             values: Vec::new(),
             keys_at: 0,
         };
-        let mut keys = Vec::new();
-        if let Some(subsegments) = segment.raw_value("subsegments") {
-            let mut walker = Walker {
-                text: subsegments.as_bytes(),
-                pos: 0,
-            };
-            walker.entity_array(&mut facts.values, &mut keys);
-        }
-        if let Some(annotations) = segment.raw_value("annotations") {
-            let mut walker = Walker {
-                text: annotations.as_bytes(),
-                pos: 0,
-            };
-            walker.annotation_keys(&mut keys);
-        }
+        let below = segment.descendants();
+        let keys = below.clone().map(|s| s.annotations().len()).sum::<usize>()
+            + segment.annotations().len();
+        facts.values.reserve_exact(below.len() + keys);
+        facts
+            .values
+            .extend(below.clone().filter_map(|s| s.id()).filter_map(hex_id));
         facts.keys_at = facts.values.len();
-        facts.values.append(&mut keys);
+        for entity in below {
+            push_indexed_keys(&entity, &mut facts.values);
+        }
+        push_indexed_keys(segment, &mut facts.values);
         Some(facts)
     }
 
@@ -190,13 +186,22 @@ impl TraceFacts {
 /// key's UTF-8 bytes after unescaping, so `"a\u0062"` and `"ab"` are one key. Fixed, so a
 /// run's answers never depend on a random seed.
 pub fn annotation_key_hash(chars: impl Iterator<Item = char>) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = FNV_OFFSET;
     let mut buf = [0u8; 4];
     for c in chars {
-        for &b in c.encode_utf8(&mut buf).as_bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        h = fnv1a(h, c.encode_utf8(&mut buf).as_bytes());
+    }
+    h
+}
+
+/// FNV-1a's offset basis.
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a over `bytes`, from the state `h`.
+fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     h
 }
@@ -212,329 +217,34 @@ fn hex_u64(chars: impl Iterator<Item = char>) -> Option<u64> {
     (count == 16).then_some(n)
 }
 
-/// The annotation keys the service indexes (RULES.md §5): a key of 1–500 characters from
-/// `[A-Za-z0-9_.]` with a string, number or boolean value. The value's length and range are
-/// not weighed here: see docs/TRACES.md.
-fn is_indexed_key(key: &[u8], escaped: bool, value_first: u8) -> bool {
-    let value_ok = matches!(value_first, b'"' | b't' | b'f' | b'-' | b'0'..=b'9');
-    let count = if escaped {
-        let mut n = 0usize;
-        for c in Unescape::new(key) {
-            if !(c.is_ascii_alphanumeric() || c == '_' || c == '.') {
-                return false;
-            }
-            n += 1;
-        }
-        n
-    } else {
-        if !key
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
-        {
-            return false;
-        }
-        key.len()
-    };
-    value_ok && (1..=xseg::limits::MAX_ANNOTATION_KEY_CHARS).contains(&count)
-}
-
-/// The characters of a JSON string's raw text (between the quotes), escapes decoded. The
-/// text comes from a validated document, so every escape is well formed; anything else
-/// decodes to U+FFFD rather than failing.
-struct Unescape<'a> {
-    rest: &'a [u8],
-}
-
-impl<'a> Unescape<'a> {
-    fn new(raw: &'a [u8]) -> Self {
-        Unescape { rest: raw }
-    }
-
-    fn hex4(&mut self) -> Option<u32> {
-        let digits = self.rest.get(..4)?;
-        self.rest = self.rest.get(4..).unwrap_or(&[]);
-        let mut n = 0u32;
-        for &d in digits {
-            n = (n << 4) | char::from(d).to_digit(16)?;
-        }
-        Some(n)
-    }
-}
-
-impl Iterator for Unescape<'_> {
-    type Item = char;
-
-    fn next(&mut self) -> Option<char> {
-        let (&b, rest) = self.rest.split_first()?;
-        if b != b'\\' {
-            // One UTF-8 sequence: its length from the lead byte.
-            let len = match b {
-                0..=0x7f => 1,
-                0xc0..=0xdf => 2,
-                0xe0..=0xef => 3,
-                _ => 4,
-            };
-            let seq = self.rest.get(..len).unwrap_or(self.rest);
-            self.rest = self.rest.get(seq.len()..).unwrap_or(&[]);
-            return Some(
-                core::str::from_utf8(seq)
-                    .ok()
-                    .and_then(|s| s.chars().next())
-                    .unwrap_or('\u{fffd}'),
-            );
-        }
-        let (&e, rest) = rest.split_first()?;
-        self.rest = rest;
-        Some(match e {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
-            b'u' => {
-                let hi = self.hex4().unwrap_or(0xfffd);
-                if (0xd800..0xdc00).contains(&hi) && self.rest.starts_with(b"\\u") {
-                    self.rest = self.rest.get(2..).unwrap_or(&[]);
-                    let lo = self.hex4().unwrap_or(0);
-                    let c = 0x10000 + ((hi - 0xd800) << 10) + lo.wrapping_sub(0xdc00);
-                    char::from_u32(c).unwrap_or('\u{fffd}')
-                } else {
-                    char::from_u32(hi).unwrap_or('\u{fffd}')
-                }
-            }
-            _ => '\u{fffd}',
-        })
-    }
-}
-
-/// The position of the first of `needles` in `text` at or after `from`. Eight bytes at a time
-/// (SIMD within a register): most strings of real documents are a few bytes long, too short
-/// for a vector search to pay for its set-up.
-fn find_any<const N: usize>(text: &[u8], from: usize, needles: [u8; N]) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let rest = text.get(from..)?;
-    let splats = needles.map(|n| LO * u64::from(n));
-    let mut words = rest.chunks_exact(8);
-    let mut at = from;
-    for word in &mut words {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(word);
-        let w = u64::from_le_bytes(bytes);
-        let mut hit = 0u64;
-        for splat in splats {
-            let x = w ^ splat;
-            hit |= x.wrapping_sub(LO) & !x & HI;
-        }
-        if hit != 0 {
-            // The lowest flagged byte is exact (a borrow only flags bytes above a match).
-            return Some(at + (hit.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    words
-        .remainder()
-        .iter()
-        .position(|b| needles.contains(b))
-        .map(|i| at + i)
-}
-
-/// A cursor over the raw text of one value of a validated document. It reads only what the
-/// trace checks need and skips the rest; on text that is not valid JSON (never, for an
-/// accepted document) it stops early without failing.
-struct Walker<'a> {
-    text: &'a [u8],
-    pos: usize,
-}
-
-impl<'a> Walker<'a> {
-    fn peek(&self) -> Option<u8> {
-        self.text.get(self.pos).copied()
-    }
-
-    fn skip_ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.pos += 1;
-        }
-    }
-
-    /// Reads the string at `pos` (its opening quote); returns its raw text and whether it
-    /// has escapes, and leaves `pos` after the closing quote.
-    fn string(&mut self) -> Option<(&'a [u8], bool)> {
-        let start = self.pos + 1;
-        let mut at = start;
-        let mut escaped = false;
-        loop {
-            at = find_any(self.text, at, [b'"', b'\\'])?;
-            if self.text.get(at) == Some(&b'\\') {
-                escaped = true;
-                at += 2;
+/// Appends the hashes of the annotation keys of `entity` that the service indexes
+/// (RULES.md §5): a key of 1–500 characters from `[A-Za-z0-9_.]` (as the validator found it)
+/// with a string, number or boolean value. The value's length and range are not weighed
+/// here: see docs/TRACES.md.
+fn push_indexed_keys(entity: &Segment<'_>, out: &mut Vec<u64>) {
+    for a in entity.annotations() {
+        if a.is_scalar() && a.key_is_valid() {
+            let key = a.key();
+            out.push(if key.has_escapes() {
+                annotation_key_hash(key.chars())
             } else {
-                self.pos = at + 1;
-                return Some((self.text.get(start..at)?, escaped));
-            }
+                // a valid key is ASCII: its bytes are its characters
+                fnv1a(FNV_OFFSET, key.raw().as_bytes())
+            });
         }
-    }
-
-    /// Skips the value at `pos` (after white space), whatever it is.
-    fn skip_value(&mut self) -> Option<()> {
-        self.skip_ws();
-        let (open, close) = match self.peek()? {
-            b'"' => return self.string().map(|_| ()),
-            b'{' => (b'{', b'}'),
-            b'[' => (b'[', b']'),
-            _ => {
-                while !matches!(
-                    self.peek(),
-                    None | Some(b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')
-                ) {
-                    self.pos += 1;
-                }
-                return Some(());
-            }
-        };
-        // In valid JSON each kind of bracket balances on its own outside strings, so an
-        // object's end is found counting braces alone, an array's counting brackets alone.
-        let mut depth = 0usize;
-        loop {
-            self.pos = find_any(self.text, self.pos, [b'"', open, close])?;
-            match self.peek()? {
-                b'"' => {
-                    self.string()?;
-                }
-                c if c == open => {
-                    depth += 1;
-                    self.pos += 1;
-                }
-                _ => {
-                    depth = depth.saturating_sub(1);
-                    self.pos += 1;
-                    if depth == 0 {
-                        return Some(());
-                    }
-                }
-            }
-        }
-    }
-
-    /// Visits the members of the object at `pos`: `f(walker, key, escaped)` is called with
-    /// `pos` at the member's value and must leave `pos` after it.
-    fn members(
-        &mut self,
-        mut f: impl FnMut(&mut Self, &'a [u8], bool) -> Option<()>,
-    ) -> Option<()> {
-        self.skip_ws();
-        if self.peek()? != b'{' {
-            return self.skip_value();
-        }
-        self.pos += 1;
-        loop {
-            self.skip_ws();
-            match self.peek()? {
-                b'}' => {
-                    self.pos += 1;
-                    return Some(());
-                }
-                b',' => self.pos += 1,
-                b'"' => {
-                    let (key, escaped) = self.string()?;
-                    self.skip_ws();
-                    if self.peek()? != b':' {
-                        return None;
-                    }
-                    self.pos += 1;
-                    self.skip_ws();
-                    f(self, key, escaped)?;
-                }
-                _ => return None,
-            }
-        }
-    }
-
-    /// The hashes of the indexed keys of the annotations object at `pos`.
-    fn annotation_keys(&mut self, keys: &mut Vec<u64>) -> Option<()> {
-        self.members(|w, key, escaped| {
-            if is_indexed_key(key, escaped, w.peek()?) {
-                keys.push(if escaped {
-                    annotation_key_hash(Unescape::new(key))
-                } else {
-                    annotation_key_hash(key.iter().map(|&b| char::from(b)))
-                });
-            }
-            w.skip_value()
-        })
-    }
-
-    /// The `subsegments` array at `pos`: each element's id, annotation keys and own
-    /// subsegments, depth first.
-    fn entity_array(&mut self, ids: &mut Vec<u64>, keys: &mut Vec<u64>) -> Option<()> {
-        self.skip_ws();
-        if self.peek()? != b'[' {
-            return self.skip_value();
-        }
-        self.pos += 1;
-        loop {
-            self.skip_ws();
-            match self.peek()? {
-                b']' => {
-                    self.pos += 1;
-                    return Some(());
-                }
-                b',' => self.pos += 1,
-                b'{' => self.entity(ids, keys)?,
-                _ => self.skip_value()?,
-            }
-        }
-    }
-
-    fn entity(&mut self, ids: &mut Vec<u64>, keys: &mut Vec<u64>) -> Option<()> {
-        self.members(|w, key, escaped| match field(key, escaped) {
-            Some(Field::Id) if w.peek() == Some(b'"') => {
-                let (raw, escaped) = w.string()?;
-                let id = if escaped {
-                    hex_u64(Unescape::new(raw))
-                } else {
-                    hex_u64(raw.iter().map(|&b| char::from(b)))
-                };
-                if let Some(id) = id {
-                    ids.push(id);
-                }
-                Some(())
-            }
-            Some(Field::Annotations) => w.annotation_keys(keys),
-            Some(Field::Subsegments) => w.entity_array(ids, keys),
-            _ => w.skip_value(),
-        })
     }
 }
 
-/// The entity members the walker reads.
-enum Field {
-    Id,
-    Annotations,
-    Subsegments,
-}
-
-fn field(key: &[u8], escaped: bool) -> Option<Field> {
-    let is = |name: &str| {
-        if escaped {
-            Unescape::new(key).eq(name.chars())
-        } else {
-            key == name.as_bytes()
-        }
-    };
-    if is("id") {
-        Some(Field::Id)
-    } else if is("annotations") {
-        Some(Field::Annotations)
-    } else if is("subsegments") {
-        Some(Field::Subsegments)
-    } else {
-        None
+/// An id (16 hex digits, either case) as a number.
+fn hex_id(s: JsonStr<'_>) -> Option<u64> {
+    if s.has_escapes() {
+        return hex_u64(s.chars());
     }
+    let raw = s.raw();
+    if raw.len() != 16 || !raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u64::from_str_radix(raw, 16).ok()
 }
 
 #[cfg(test)]
@@ -586,44 +296,58 @@ mod tests {
     }
 
     #[test]
-    fn find_any_matches_a_plain_search() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        for len in 0..80 {
-            for _ in 0..40 {
-                let text: Vec<u8> = (0..len)
-                    .map(|_| {
-                        state ^= state << 13;
-                        state ^= state >> 7;
-                        state ^= state << 17;
-                        // a small alphabet, so that needles are common; and high bytes
-                        [b'a', b'"', b'\\', b'{', b'}', 0x80, 0xff, 0x00][(state % 8) as usize]
-                    })
-                    .collect();
-                for from in 0..=len {
-                    let plain = |needles: &[u8]| {
-                        text[from..]
-                            .iter()
-                            .position(|b| needles.contains(b))
-                            .map(|i| from + i)
-                    };
-                    assert_eq!(find_any(&text, from, [b'"', b'\\']), plain(b"\"\\"));
-                    assert_eq!(find_any(&text, from, [b'"', b'{', b'}']), plain(b"\"{}"));
-                    assert_eq!(find_any(&text, from, [0x80]), plain(&[0x80]));
-                }
-                assert_eq!(find_any(&text, len + 1, [b'"']), None);
-            }
-        }
-    }
-
-    #[test]
-    fn unescaping() {
-        let got: String = Unescape::new(br#"a\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00\u4e2d"#).collect();
-        assert_eq!(got, "a\"\\/\u{8}\u{c}\n\r\t\u{e9}\u{1f600}\u{4e2d}");
-        let raw: String = Unescape::new("zé中".as_bytes()).collect();
-        assert_eq!(raw, "zé中");
+    fn hex_ids_and_indexed_keys() {
         assert_eq!(hex_u64("00000000000000fF".chars()), Some(255));
         assert_eq!(hex_u64("0000000000000ff".chars()), None);
         assert_eq!(hex_u64("000000000000000g".chars()), None);
+        let doc = format!(
+            r#"{{{HEAD},"id":"0000000000000001","annotations":{{"a":"00000000000000fF","b":"+0000000000000ff","c":"0000000000000ff","d":"000000000000000\u0041"}}}}"#
+        );
+        let mut v = Validator::default();
+        let seg = v
+            .parse(doc.as_bytes())
+            .expect("accepted")
+            .segment()
+            .expect("a segment");
+        let ids: Vec<_> = seg
+            .annotations()
+            .map(|a| a.value_str().and_then(hex_id))
+            .collect();
+        assert_eq!(ids, [Some(255), None, None, Some(10)]);
+        let long = "k".repeat(500);
+        let longer = "k".repeat(501);
+        let doc = format!(
+            r#"{{{HEAD},"id":"00000000000000fF","annotations":{{"{long}":1,"{longer}":1,"":1,"bad-key":1,"ké":1,"a_b":1,"a_b":2,"grpc.status_code":0}}}}"#
+        );
+        let f = facts(&doc);
+        assert_eq!(f.id(), Some(255));
+        let want: Vec<u64> = [long.as_str(), "a_b", "a_b", "grpc.status_code"]
+            .iter()
+            .map(|k| annotation_key_hash(k.chars()))
+            .collect();
+        assert_eq!(f.annotation_keys(), want.as_slice());
+        assert_eq!(
+            fnv1a(FNV_OFFSET, b"a_b"),
+            annotation_key_hash("a_b".chars())
+        );
+    }
+
+    #[test]
+    fn escaped_keys_and_ids_and_member_order() {
+        // `subsegments` before `id`, escapes in keys and ids, annotations after children
+        let doc = format!(
+            r#"{{"annotations":{{"top":1}},"subsegments":[
+              {{"subsegments":[{{"name":"g","id":"000000000000000b","start_time":1,"end_time":2,"annotations":{{"g":false}}}}],
+                "name":"c","id":"000000000000000a","start_time":1,"end_time":2,"annotations":{{"c":"x","c":"y","bad key":1}}}}],
+              {HEAD},"id":"0000000000000001"}}"#
+        );
+        let f = facts(&doc);
+        assert_eq!(f.embedded_ids(), [0xa, 0xb]);
+        let want: Vec<u64> = ["c", "c", "g", "top"]
+            .iter()
+            .map(|k| annotation_key_hash(k.chars()))
+            .collect();
+        assert_eq!(f.annotation_keys(), want.as_slice());
     }
 
     #[test]

@@ -23,6 +23,27 @@ impl<'a> JsonStr<'a> {
         self.raw
     }
 
+    /// The same string borrowed from `doc` instead, when `doc` is the buffer it was read
+    /// from (so that it outlives a view that borrows a validator); `None` when it does not
+    /// lie inside `doc`.
+    ///
+    /// ```
+    /// let doc = br#"{"name":"web","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1,"end_time":2}"#;
+    /// let mut v = xseg::Validator::default();
+    /// let id = v.parse(doc).unwrap().segment().unwrap().id().unwrap();
+    /// let id = id.rebind(doc).unwrap();
+    /// assert!(v.validate(doc).is_accepted()); // the validator is free again
+    /// assert_eq!(id.raw(), "70de5b6f19ff9a0a");
+    /// let copy = doc.to_vec();
+    /// assert_eq!(id.rebind(&copy[..10]), None);
+    /// ```
+    pub fn rebind<'d>(&self, doc: &'d [u8]) -> Option<JsonStr<'d>> {
+        let at = (self.raw.as_ptr() as usize).checked_sub(doc.as_ptr() as usize)?;
+        let raw = doc.get(at..at.checked_add(self.raw.len())?)?;
+        let raw = core::str::from_utf8(raw).ok()?;
+        Some(JsonStr::new(raw, self.escaped))
+    }
+
     /// Whether the raw text holds backslash escapes.
     pub const fn has_escapes(&self) -> bool {
         self.escaped

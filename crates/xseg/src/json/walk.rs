@@ -133,11 +133,6 @@ impl<'a> Members<'a> {
             done: b.get(start) != Some(&b'{'),
         }
     }
-
-    /// The offset after the closing brace, once the iterator is exhausted.
-    pub(crate) fn end(&self) -> usize {
-        self.pos
-    }
 }
 
 impl Iterator for Members<'_> {

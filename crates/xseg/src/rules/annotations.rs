@@ -3,6 +3,7 @@
 
 use super::entity::EntityState;
 use super::members::expect_object;
+use super::table::AnnotationRecord;
 use super::{times, Checker, R};
 use crate::error::ErrorKind;
 use crate::json::{JsonStr, ValueKind};
@@ -19,12 +20,14 @@ pub(crate) fn annotations(
         return Ok(end);
     }
     let mut it = c.r.obj_begin(pos, depth)?;
+    let first = c.table.annotations.len() as u32;
     while let Some((k, v)) = c.r.obj_key(&mut it)? {
         c.annotations += 1;
         if c.annotations == limits::MAX_ANNOTATIONS + 1 {
             c.lint(st, ErrorKind::TooManyAnnotations, v);
         }
-        if !key_ok(k) {
+        let valid_key = key_ok(k);
+        if !valid_key {
             c.lint(st, ErrorKind::InvalidAnnotationKey, v);
         }
         let val = c.r.value_span(v, depth + 1)?;
@@ -44,7 +47,21 @@ pub(crate) fn annotations(
                 c.lint(st, ErrorKind::InvalidAnnotationValue, v);
             }
         }
+        if c.table.record {
+            let key_start = (k.raw().as_ptr() as usize).wrapping_sub(c.text().as_ptr() as usize);
+            c.table.annotations.push(AnnotationRecord {
+                key_start: key_start as u32,
+                key_len: k.raw().len() as u32,
+                key_escaped: k.has_escapes(),
+                valid_key,
+                value: val,
+            });
+        }
         it.pos = val.end as usize;
+    }
+    if c.table.record && st.ann.0 == st.ann.1 {
+        // The first `annotations` member (a repeated one rejects the entity anyway).
+        st.ann = (first, c.table.annotations.len() as u32);
     }
     Ok(c.r.obj_end(it))
 }

@@ -4,6 +4,7 @@
 
 use super::fields::{Field, Fields};
 use super::members;
+use super::table::EntityRecord;
 use super::{annotations, cause, http, ids, metadata, name, sql, times, trace_id, Checker, R};
 use crate::error::{Entity, Error, ErrorKind};
 use crate::json::keys::min_opt;
@@ -25,6 +26,8 @@ pub(crate) struct EntityState {
     h: Option<Finding>,
     /// The first error of an embedded subsegment.
     child: Option<Error>,
+    /// The range of its annotation members in the entity table (when recording).
+    pub ann: (u32, u32),
 }
 
 impl EntityState {
@@ -87,6 +90,12 @@ impl Checker<'_, '_> {
     ) -> R<usize> {
         let mut it = self.r.obj_begin(start, depth)?;
         st.fields.start = start as u32;
+        let slot = if self.table.record {
+            self.table.entities.push(EntityRecord::EMPTY);
+            Some(self.table.entities.len() - 1)
+        } else {
+            None
+        };
         while let Some((key, vpos)) = self.r.obj_key(&mut it)? {
             let fingerprint = self.r.last_key_fingerprint();
             it.pos = match Field::of_fingerprint(key, fingerprint) {
@@ -102,6 +111,16 @@ impl Checker<'_, '_> {
             st.dup = dup;
         }
         st.fields.end = end as u32;
+        if let Some(slot) = slot {
+            let descendants = self.table.entities.len() - slot - 1;
+            if let Some(rec) = self.table.entities.get_mut(slot) {
+                *rec = EntityRecord {
+                    fields: st.fields,
+                    descendants: descendants as u32,
+                    annotations: st.ann,
+                };
+            }
+        }
         Ok(end)
     }
 

@@ -161,6 +161,13 @@ pub(crate) struct Fields {
 }
 
 impl Fields {
+    /// No field recorded.
+    pub(crate) const EMPTY: Fields = Fields {
+        start: 0,
+        end: 0,
+        vals: [None; FIELD_COUNT],
+    };
+
     /// The value recorded for `f`, `null` included.
     #[inline(always)]
     pub(crate) fn get_raw(&self, f: Field) -> Option<ValueSpan> {
@@ -178,24 +185,6 @@ impl Fields {
         if let Some(slot) = self.vals.get_mut(f as usize) {
             *slot = Some(v);
         }
-    }
-
-    /// Reads the members of the already validated object at local offset `start`.
-    pub(crate) fn collect(text: &str, start: usize) -> Fields {
-        let mut f = Fields {
-            start: start as u32,
-            ..Fields::default()
-        };
-        let mut members = json::Members::new(text.as_bytes(), start);
-        for (k, v) in &mut members {
-            if let Some(field) = Field::of(k.str_in(text)) {
-                if f.get_raw(field).is_none() {
-                    f.set(field, v);
-                }
-            }
-        }
-        f.end = members.end() as u32;
-        f
     }
 }
 

@@ -7,6 +7,7 @@
 //! - [`fields`]: the documented entity fields and their compile-time slot table ([`slots`]).
 //! - [`members`]: the generic member reader. Each documented object is a table of
 //!   `(key, rule)` rows: [`http`], [`cause`] (exceptions, stack frames), [`sql`].
+//! - [`table`]: the entity table `parse` keeps for the borrowed view.
 //! - One file per remaining rule family: [`annotations`], [`metadata`], [`ids`], [`name`],
 //!   [`trace_id`], [`times`].
 
@@ -22,17 +23,19 @@ pub(crate) mod name;
 mod name_table;
 pub(crate) mod slots;
 pub(crate) mod sql;
+pub(crate) mod table;
 pub(crate) mod times;
 pub(crate) mod trace_id;
 
 use crate::error::{Entity, Error, ErrorKind};
 use crate::json::keys::min_opt;
 use crate::json::{Reader, RepeatSink, Scratch, SynErr};
-use crate::profile::{Profile, TimeWindow};
+use crate::profile::{Options, Profile, TimeWindow};
 use crate::warning::Warnings;
 
 use entity::EntityState;
 use fields::Fields;
+use table::EntityTable;
 
 type R<T> = Result<T, SynErr>;
 
@@ -77,19 +80,22 @@ pub(crate) struct Checker<'a, 's> {
     window: Option<TimeWindow>,
     /// Annotations seen so far in the document.
     annotations: usize,
+    /// Where `parse` keeps every entity and annotation member for the view.
+    table: &'s mut EntityTable,
 }
 
 impl<'a, 's> Checker<'a, 's> {
-    /// A checker over `text`, a document at offset `base` of the caller's buffer.
+    /// A checker over `text`, a document at offset `base` of the caller's buffer. When
+    /// `table.record` is set, every entity and annotation member goes into `table` too.
     pub(crate) fn new(
         text: &'a str,
         base: usize,
-        max_depth: usize,
-        profile: Profile,
-        window: Option<TimeWindow>,
+        opts: &Options,
         scratch: &'s mut Scratch,
         warnings: &'s mut Warnings,
+        table: &'s mut EntityTable,
     ) -> Self {
+        let (max_depth, profile, window) = (opts.max_depth(), opts.profile(), opts.time_window());
         let findings = Findings {
             warnings,
             base,
@@ -100,6 +106,7 @@ impl<'a, 's> Checker<'a, 's> {
             r: Reader::new(text, max_depth, scratch, findings),
             window,
             annotations: 0,
+            table,
         }
     }
 

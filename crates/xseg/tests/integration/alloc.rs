@@ -98,6 +98,12 @@ fn one_pass(v: &mut Validator, docs: &[Vec<u8>], dgrams: &[Vec<u8>]) -> (usize, 
                     touched += child.subsegments().count();
                     touched += usize::from(child.end_time().is_some());
                 }
+                for entity in seg.descendants().chain([seg]) {
+                    touched += entity.id().map_or(0, |s| s.raw().len());
+                    for a in entity.annotations() {
+                        touched += a.key().char_count() + usize::from(a.is_scalar());
+                    }
+                }
             }
         }
     }

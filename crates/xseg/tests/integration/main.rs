@@ -13,3 +13,4 @@ mod rule_suite;
 mod rules;
 mod sdk_corpus;
 mod syntax_vs_serde;
+mod view;

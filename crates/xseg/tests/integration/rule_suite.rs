@@ -4,7 +4,7 @@
 //! the fuzz crate through the reference model.
 
 #[path = "../rule_suite/loader.rs"]
-mod loader;
+pub(crate) mod loader;
 
 use loader::{check, verdict, Case, PROFILES};
 use xseg::{DatagramOutcome, Document, ErrorKind, Outcome, Validator};
