@@ -235,6 +235,13 @@ pub struct CheckArgs {
     #[arg(long, value_name = "BYTES", default_value_t = xseg_batch::stream::DEFAULT_CHUNK_BYTES,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub chunk_bytes: usize,
+    /// Also check what the service does to each trace as a whole: its size limit, repeated
+    /// ids, annotations past 50, orphan subsegments (docs/TRACES.md).
+    #[arg(long)]
+    pub trace_checks: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub trace_limits: crate::trace::TraceLimits,
     /// Files, plain, gzip or zstd; `-` or nothing for standard input.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,

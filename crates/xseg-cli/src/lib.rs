@@ -31,6 +31,7 @@ pub mod progress;
 pub mod put;
 pub mod report;
 pub mod serve;
+pub mod trace;
 
 use std::io;
 use std::process::ExitCode;
