@@ -293,6 +293,9 @@ pub struct ListenArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 8 << 20,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub recv_buffer: usize,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub traces: crate::trace::LiveTraceArgs,
 }
 
 /// The default address of `xseg serve`.
@@ -347,6 +350,9 @@ pub struct ServeArgs {
     /// Print only the summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub traces: crate::trace::LiveTraceArgs,
 }
 
 /// A positive, finite number of seconds.

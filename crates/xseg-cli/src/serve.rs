@@ -17,6 +17,7 @@ use xseg_serve::{Config, Credentials, Endpoint, Event, Origin, Summary};
 use crate::args::{LiveFormat, ServeArgs};
 use crate::exit;
 use crate::report::{self, Extra, Finding, Format, Printer, Style};
+use crate::trace::write_trace_finding;
 
 /// Events waiting to be printed at most; a handler that finds the queue full waits.
 const EVENT_QUEUE: usize = 4096;
@@ -121,6 +122,20 @@ pub fn write_event(p: &mut Printer, event: &Event, out: &mut Vec<u8>) -> io::Res
             };
             p.more_warnings(&at, *count, out)
         }
+        Event::Trace(t) => {
+            let origin = &t.finding.position;
+            let source = place(origin);
+            let extra = origin_extra(origin);
+            write_trace_finding(
+                p,
+                &t.finding,
+                &source,
+                t.id.as_deref(),
+                (None, None, Some(0)),
+                &extra,
+                out,
+            )
+        }
         Event::Throttled(r) | Event::Refused(r) => {
             let peer = r.peer.map_or_else(|| "-".to_owned(), |a| a.to_string());
             let source = format!("{peer} request {}", r.request);
@@ -209,6 +224,9 @@ pub fn write_summary(p: &mut Printer, s: &Summary, out: &mut Vec<u8>) -> io::Res
 /// Runs the command until Ctrl-C or SIGTERM; see the module documentation.
 pub fn run<W: Write>(args: &ServeArgs, out: &mut W, err: &mut impl Write) -> u8 {
     let mut endpoint = Endpoint::new(config(args));
+    if let Some(traces) = args.traces.config() {
+        endpoint = endpoint.with_trace_checks(traces);
+    }
     for (path, is_out) in [(&args.out, true), (&args.rejected, false)] {
         let Some(path) = path else { continue };
         match append(path) {
@@ -284,6 +302,10 @@ pub fn run<W: Write>(args: &ServeArgs, out: &mut W, err: &mut impl Write) -> u8 
         }
     }
     let _ = runtime.block_on(running);
+    // Shutdown closes the open traces: their orphans are reported now.
+    for event in endpoint.finish_traces() {
+        print(&event, out, &mut failed);
+    }
     let summary = endpoint.summary();
     let mut buf = Vec::new();
     let written = match failed {

@@ -54,6 +54,71 @@ impl TraceLimits {
     }
 }
 
+/// The trace checks of `listen` and `serve`: on by default, as they mirror the service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Args)]
+pub struct LiveTraceArgs {
+    /// Do not apply the trace-level checks (trace size, repeated ids, annotations past 50,
+    /// orphan subsegments; docs/TRACES.md), which mirror the service and are on by default.
+    #[arg(long)]
+    pub no_trace_checks: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub limits: TraceLimits,
+}
+
+impl LiveTraceArgs {
+    /// The checker's configuration, or `None` with `--no-trace-checks`.
+    pub fn config(&self) -> Option<TraceConfig> {
+        (!self.no_trace_checks).then(|| self.limits.config())
+    }
+}
+
+/// Reports one trace finding through `printer` at `source`, `line`, `column` and byte
+/// `offset` (of the document's start): a rejection with `ErrorCode` `InvalidSegment` and the
+/// service's `Message`, or a warning; its kind is the finding's name, its detail the
+/// finding's sentence, and `trace_id` follows `extra` in the JSON form.
+///
+/// # Errors
+///
+/// Errors of the printer.
+#[allow(clippy::too_many_arguments)]
+pub fn write_trace_finding<P>(
+    printer: &mut Printer,
+    f: &TraceFinding<P>,
+    source: &str,
+    id: Option<&str>,
+    (line, column, offset): (Option<u64>, Option<u64>, Option<u64>),
+    extra: &[(&str, Extra<'_>)],
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
+    let hex = f.id.map(|i| format!("{i:016x}"));
+    let id = id.or(hex.as_deref());
+    let detail = f.to_string();
+    let trace = f.trace_id_string();
+    let mut fields: Vec<(&str, Extra<'_>)> = extra.to_vec();
+    fields.push(("trace_id", Extra::Str(&trace)));
+    let pointer = match f.kind {
+        TraceFindingKind::DuplicateId => "/id",
+        TraceFindingKind::OrphanSubsegment { .. } => "/parent_id",
+        _ => "",
+    };
+    let base = match (f.code(), f.message()) {
+        (Some(code), Some(message)) => Finding::error(source, code.as_str(), message, f.name()),
+        _ => Finding::warning(source, f.name()),
+    };
+    let finding = Finding {
+        detail: &detail,
+        id,
+        pointer,
+        line,
+        column,
+        offset,
+        extra: &fields,
+        ..base
+    };
+    printer.finding(&finding, out)
+}
+
 /// Where a document is, as the trace checker keeps it: small and `Copy`, so that a waiting
 /// subsegment's record stays small. `seq` numbers the documents of a run, so two documents
 /// never share a position.
@@ -179,32 +244,16 @@ impl TraceHost {
             .sources
             .get(f.position.source as usize)
             .map_or("", String::as_str);
-        let hex = f.id.map(|i| format!("{i:016x}"));
-        let id = id.or(hex.as_deref());
-        let detail = f.to_string();
-        let trace = f.trace_id_string();
-        let mut fields: Vec<(&str, Extra<'_>)> = if here { extra.to_vec() } else { Vec::new() };
-        fields.push(("trace_id", Extra::Str(&trace)));
-        let pointer = match f.kind {
-            TraceFindingKind::DuplicateId => "/id",
-            TraceFindingKind::OrphanSubsegment { .. } => "/parent_id",
-            _ => "",
-        };
-        let base = match (f.code(), f.message()) {
-            (Some(code), Some(message)) => Finding::error(source, code.as_str(), message, f.name()),
-            _ => Finding::warning(source, f.name()),
-        };
-        let finding = Finding {
-            detail: &detail,
+        let at = f.position;
+        write_trace_finding(
+            printer,
+            f,
+            source,
             id,
-            pointer,
-            line: f.position.line,
-            column: f.position.column,
-            offset: Some(f.position.offset),
-            extra: &fields,
-            ..base
-        };
-        printer.finding(&finding, out)
+            (at.line, at.column, Some(at.offset)),
+            if here { extra } else { &[] },
+            out,
+        )
     }
 
     /// Closes every open trace (the end of the input, or shutdown) and reports its orphans.

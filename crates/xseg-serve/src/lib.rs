@@ -54,5 +54,7 @@ pub mod throttle;
 pub use http;
 
 pub use endpoint::{Config, Endpoint, Refusal, PATH};
-pub use event::{Event, Origin, RefusedRequest, RejectedDocument, Summary, WarnedDocument};
+pub use event::{
+    Event, Origin, RefusedRequest, RejectedDocument, Summary, TraceDocument, WarnedDocument,
+};
 pub use sigv4::Credentials;

@@ -168,6 +168,9 @@ pub fn run_with(
         ..Style::new(Format::from(args.format))
     };
     let mut inspector = Inspector::new(args.validation.options(), style, format!("udp:{local}"));
+    if let Some(traces) = args.traces.config() {
+        inspector = inspector.with_trace_checks(traces);
+    }
     let until = Until {
         flag,
         count: args.count,
@@ -193,8 +196,8 @@ pub fn run_with(
     let notes = closing.record(&mut inspector);
     let mut lines = Vec::new();
     let written = inspector
-        .printer_mut()
-        .finish(&notes, &mut lines)
+        .finish_traces(&mut lines)
+        .and_then(|()| inspector.printer_mut().finish(&notes, &mut lines))
         .and_then(|()| out.write_all(&lines))
         .and_then(|()| out.flush());
     match written {
