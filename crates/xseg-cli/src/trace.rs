@@ -8,6 +8,7 @@
 //! column and byte offset. Orphans are reported when their trace closes: when it is evicted
 //! from the open traces, or at the end of the input ([`TraceHost::finish`]).
 
+use std::collections::HashMap;
 use std::io;
 
 use clap::Args;
@@ -142,6 +143,7 @@ pub struct At {
 pub struct TraceHost {
     checker: TraceChecker<At>,
     sources: Vec<String>,
+    by_label: HashMap<String, u32>,
     seq: u64,
     pending: Vec<TraceFinding<At>>,
 }
@@ -152,6 +154,7 @@ impl TraceHost {
         TraceHost {
             checker: TraceChecker::new(config),
             sources: Vec::new(),
+            by_label: HashMap::new(),
             seq: 0,
             pending: Vec::new(),
         }
@@ -162,12 +165,15 @@ impl TraceHost {
         &self.checker
     }
 
+    /// The index of `label` (a file name, a peer address), kept once per distinct label.
     fn source_index(&mut self, label: &str) -> u32 {
-        if let Some(i) = self.sources.iter().rposition(|s| s == label) {
-            return u32::try_from(i).unwrap_or(u32::MAX);
+        if let Some(&i) = self.by_label.get(label) {
+            return i;
         }
+        let i = u32::try_from(self.sources.len()).unwrap_or(u32::MAX);
         self.sources.push(label.to_owned());
-        u32::try_from(self.sources.len() - 1).unwrap_or(u32::MAX)
+        self.by_label.insert(label.to_owned(), i);
+        i
     }
 
     /// Feeds one document (in input order) to the checker: `facts` is `None` for a document
