@@ -144,6 +144,8 @@ pub struct TraceHost {
     checker: TraceChecker<At>,
     sources: Vec<String>,
     by_label: HashMap<String, u32>,
+    /// The index of the last label looked up.
+    last: u32,
     seq: u64,
     pending: Vec<TraceFinding<At>>,
 }
@@ -155,6 +157,7 @@ impl TraceHost {
             checker: TraceChecker::new(config),
             sources: Vec::new(),
             by_label: HashMap::new(),
+            last: 0,
             seq: 0,
             pending: Vec::new(),
         }
@@ -167,12 +170,24 @@ impl TraceHost {
 
     /// The index of `label` (a file name, a peer address), kept once per distinct label.
     fn source_index(&mut self, label: &str) -> u32 {
-        if let Some(&i) = self.by_label.get(label) {
-            return i;
+        // Most documents come from the source of the one before.
+        if self
+            .sources
+            .get(self.last as usize)
+            .is_some_and(|s| s == label)
+        {
+            return self.last;
         }
-        let i = u32::try_from(self.sources.len()).unwrap_or(u32::MAX);
-        self.sources.push(label.to_owned());
-        self.by_label.insert(label.to_owned(), i);
+        let i = match self.by_label.get(label) {
+            Some(&i) => i,
+            None => {
+                let i = u32::try_from(self.sources.len()).unwrap_or(u32::MAX);
+                self.sources.push(label.to_owned());
+                self.by_label.insert(label.to_owned(), i);
+                i
+            }
+        };
+        self.last = i;
         i
     }
 
@@ -403,5 +418,19 @@ mod tests {
             format!("b.ndjson:3:1: warning: standalone subsegment's `parent_id` 0000000000000009 never showed up in trace {TRACE} at /parent_id (byte 42)\n")
         );
         assert_eq!(printer.tally().warning("OrphanSubsegment"), 1);
+    }
+
+    #[test]
+    fn sources_are_numbered_once_each() {
+        let mut host = TraceHost::new(TraceConfig::new());
+        let got: Vec<(u32, u64)> = ["a", "a", "b", "a", "c", "b"]
+            .iter()
+            .map(|l| {
+                let (at, _) = host.check(l, None, None, 0, None);
+                (at.source, at.seq)
+            })
+            .collect();
+        assert_eq!(got, [(0, 0), (0, 1), (1, 2), (0, 3), (2, 4), (1, 5)]);
+        assert_eq!(host.sources, ["a", "b", "c"]);
     }
 }
