@@ -421,6 +421,50 @@ mod tests {
     }
 
     #[test]
+    fn options_of_each_command() {
+        use crate::args::{Cli, Command};
+        use clap::Parser;
+        let parse = |argv: &[&str]| Cli::try_parse_from(argv).map(|c| c.command);
+        let Ok(Command::Check(c)) = parse(&["xseg", "check", "f"]) else {
+            panic!("check")
+        };
+        assert!(!c.trace_checks);
+        assert_eq!(c.trace_limits, TraceLimits::default());
+        let Ok(Command::Check(c)) = parse(&[
+            "xseg",
+            "check",
+            "--trace-checks",
+            "--max-trace-bytes",
+            "1000",
+            "--max-open-traces",
+            "7",
+        ]) else {
+            panic!("check")
+        };
+        assert!(c.trace_checks);
+        let config = c.trace_limits.config();
+        assert_eq!(
+            (config.max_trace_bytes(), config.max_open_traces()),
+            (1000, 7)
+        );
+        for command in ["listen", "serve"] {
+            let live = |c: Command| match c {
+                Command::Listen(a) => a.traces,
+                Command::Serve(a) => a.traces,
+                _ => panic!("{command}"),
+            };
+            let on = live(parse(&["xseg", command]).expect("parses"));
+            assert_eq!(on.config(), Some(TraceConfig::new()));
+            let off = live(parse(&["xseg", command, "--no-trace-checks"]).expect("parses"));
+            assert_eq!(off.config(), None);
+            let set = live(parse(&["xseg", command, "--max-trace-bytes", "9"]).expect("parses"));
+            assert_eq!(set.config().map(|c| c.max_trace_bytes()), Some(9));
+        }
+        assert!(parse(&["xseg", "check", "--max-open-traces", "0"]).is_err());
+        assert!(parse(&["xseg", "check", "--no-trace-checks"]).is_err());
+    }
+
+    #[test]
     fn sources_are_numbered_once_each() {
         let mut host = TraceHost::new(TraceConfig::new());
         let got: Vec<(u32, u64)> = ["a", "a", "b", "a", "c", "b"]
