@@ -4,13 +4,19 @@
 //! its message as `{"message": ...}`. The handler is called as a plain function: no socket,
 //! no runtime.
 //!
+//! The shared endpoint runs without the trace checks, whose state would make an answer
+//! depend on the inputs fuzzed before it. They are checked on a fresh endpoint per input
+//! ([`Endpoint::with_trace_checks`]): there, a body whose documents add up to at most the
+//! trace size limit gets the same answer byte for byte, and a larger one the same answer
+//! plus `InvalidSegment` entries for documents `put-trace-segments` accepts.
+//!
 //! The seeds in `fuzz/corpus/serve_answer_matches_put_trace_segments/` are the request bodies
 //! of the `put_trace_segments_request` seeds (its `request-*`, `too-many`, `not-array` and
 //! `repeated` files without their first byte) and a few malformed bodies.
 
 use std::sync::OnceLock;
 
-use xseg_batch::Batch;
+use xseg_batch::{Batch, TraceConfig};
 use xseg_serve::{http, Config, Endpoint};
 
 use crate::answer::literal;
@@ -29,6 +35,7 @@ pub fn run(data: &[u8]) {
         .body(data.to_vec())
         .unwrap_or_else(|e| panic!("request: {e}"));
     let response = endpoint.handle(&mut batch, request, None);
+    traced(data, endpoint.config());
 
     let mut copy = data.to_vec();
     let max = endpoint.config().max_documents;
@@ -61,6 +68,63 @@ pub fn run(data: &[u8]) {
                 literal(data)
             );
         }
+    }
+}
+
+/// Trace size limit of the fresh endpoints: small, so that inputs cross it.
+const TRACE_LIMIT: u64 = 2_000;
+
+/// The same body through a fresh endpoint with the trace checks.
+fn traced(data: &[u8], config: &Config) {
+    let endpoint = Endpoint::new(config.clone()).with_trace_checks(
+        TraceConfig::new()
+            .with_max_trace_bytes(TRACE_LIMIT)
+            .with_max_open_traces(16),
+    );
+    let mut batch = Batch::sequential(config.options);
+    let request = http::Request::post("/TraceSegments")
+        .body(data.to_vec())
+        .unwrap_or_else(|e| panic!("request: {e}"));
+    let response = endpoint.handle(&mut batch, request, None);
+    let mut copy = data.to_vec();
+    let Ok(request) = xseg_batch::Request::parse(&mut copy, config.max_documents) else {
+        assert_eq!(response.status(), 400, "{}", literal(data));
+        return;
+    };
+    assert_eq!(response.status(), 200, "{}", literal(data));
+    let docs = request.documents();
+    let alone = Batch::sequential(config.options).validate(docs);
+    let got: serde_json::Value = serde_json::from_slice(response.body())
+        .unwrap_or_else(|e| panic!("{e}: {}", literal(response.body())));
+    let entries = got
+        .get("UnprocessedTraceSegments")
+        .and_then(serde_json::Value::as_array)
+        .unwrap_or_else(|| panic!("{}", literal(response.body())));
+    // The rejections of the body alone, in order, plus trace-size rejections (of documents
+    // accepted alone: no rule of the core gives that message).
+    let (size, rules): (Vec<&serde_json::Value>, Vec<&serde_json::Value>) =
+        entries.iter().partition(|e| {
+            e.get("Message").and_then(serde_json::Value::as_str)
+                == Some(xseg_batch::trace::TRACE_SIZE_EXCEEDED_MESSAGE)
+        });
+    let want: Vec<serde_json::Value> = alone
+        .iter()
+        .filter_map(|c| c.unprocessed())
+        .map(|u| serde_json::to_value(&u).unwrap_or_default())
+        .collect();
+    let rules: Vec<serde_json::Value> = rules.into_iter().cloned().collect();
+    assert_eq!(rules, want, "{}", literal(data));
+    let accepted = alone.iter().filter(|c| c.outcome().is_accepted()).count();
+    assert!(size.len() <= accepted, "{}", literal(data));
+    for e in &size {
+        assert_eq!(
+            e.get("ErrorCode").and_then(serde_json::Value::as_str),
+            Some("InvalidSegment")
+        );
+    }
+    let total: u64 = docs.iter().map(|d| d.len() as u64).sum();
+    if total <= TRACE_LIMIT {
+        assert!(size.is_empty(), "{}", literal(data));
     }
 }
 

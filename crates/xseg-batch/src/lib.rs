@@ -262,6 +262,36 @@ impl Batch {
         out
     }
 
+    /// [`validate_map`](Self::validate_map) with the trace facts: each document is validated
+    /// and its facts read on one worker ([`Traced::validate`]), then mapped with `f` together
+    /// with the validator's warnings. The results are in input order, ready for a
+    /// [`TraceChecker`] fed in that order.
+    ///
+    /// ```
+    /// use xseg_batch::Batch;
+    ///
+    /// let a = br#"{"name":"a","id":"0000000000000001","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1,"end_time":2}"#;
+    /// let mut batch = Batch::with_jobs(xseg::Options::default(), 2).unwrap();
+    /// let results = batch.validate_traced_map(&[a, b"{}"], |t, w| (t.facts.is_some(), w.total()));
+    /// assert_eq!(results, [(true, 0), (false, 0)]);
+    /// ```
+    pub fn validate_traced_map<'a, R, F>(&mut self, docs: &[&'a [u8]], f: F) -> Vec<R>
+    where
+        R: Send,
+        F: Fn(Traced<'a>, &Warnings) -> R + Sync,
+    {
+        let mut out = Vec::new();
+        self.run_each(
+            docs,
+            |v, doc| {
+                let traced = Traced::validate(v, doc);
+                f(traced, v.warnings())
+            },
+            &mut out,
+        );
+        out
+    }
+
     /// The engine of every entry point: `f(validator, item)` for each item, on the worker
     /// that owns the validator, results collected in order into `out` (cleared first).
     pub(crate) fn run_each<T, R, F>(&mut self, items: &[T], f: F, out: &mut Vec<R>)

@@ -21,9 +21,9 @@ use std::fmt;
 use std::io::{self, Read};
 use std::ops::Range;
 
-use xseg::{Error, Validator, Warnings};
+use xseg::{Error, JsonStr, Validator, Warnings};
 
-use crate::{Batch, Checked, Counters};
+use crate::{Batch, Checked, Counters, TraceFacts, Traced};
 
 /// Default bytes read per chunk.
 pub const DEFAULT_CHUNK_BYTES: usize = 8 << 20;
@@ -40,6 +40,7 @@ pub const MAX_LINE_BYTES: usize = 64 << 20;
 pub struct StreamConfig {
     chunk_bytes: usize,
     batch_documents: usize,
+    trace_facts: bool,
 }
 
 impl Default for StreamConfig {
@@ -54,7 +55,21 @@ impl StreamConfig {
         StreamConfig {
             chunk_bytes: DEFAULT_CHUNK_BYTES,
             batch_documents: DEFAULT_BATCH_DOCUMENTS,
+            trace_facts: false,
         }
+    }
+
+    /// Whether the workers also read each accepted document's [`TraceFacts`] (off by
+    /// default), for [`StreamItem::facts`]: the parallel half of the trace checks, whose
+    /// other half a [`TraceChecker`](crate::TraceChecker) applies in stream order in the sink.
+    pub const fn with_trace_facts(mut self, on: bool) -> Self {
+        self.trace_facts = on;
+        self
+    }
+
+    /// Whether the workers read trace facts.
+    pub const fn trace_facts(&self) -> bool {
+        self.trace_facts
     }
 
     /// Bytes read per chunk (at least 1). Each chunk's documents are validated in parallel
@@ -91,6 +106,8 @@ pub struct StreamItem<'a> {
     document: &'a [u8],
     result: Checked<'a>,
     warnings: &'a Warnings,
+    facts: Option<&'a TraceFacts>,
+    id: Option<JsonStr<'a>>,
 }
 
 impl<'a> StreamItem<'a> {
@@ -134,6 +151,20 @@ impl<'a> StreamItem<'a> {
     /// document.
     pub const fn warnings(&self) -> &'a Warnings {
         self.warnings
+    }
+
+    /// The trace facts of an accepted segment or standalone subsegment, when the stream was
+    /// read [`with_trace_facts`](StreamConfig::with_trace_facts); `None` otherwise, for a
+    /// rejection and for an OTLP payload.
+    pub const fn facts(&self) -> Option<&'a TraceFacts> {
+        self.facts
+    }
+
+    /// The document's top-level `id` as written (as [`Traced::id`] holds it), when the stream
+    /// was read [`with_trace_facts`](StreamConfig::with_trace_facts): the `Id` of an
+    /// `UnprocessedTraceSegments` entry should the trace checks reject the document.
+    pub const fn id(&self) -> Option<JsonStr<'a>> {
+        self.id
     }
 
     /// The byte offset of the rejection's problem in the stream.
@@ -293,22 +324,44 @@ impl Lines {
         F: FnMut(&StreamItem<'_>) -> Result<(), E>,
     {
         let empty = Warnings::default();
-        let mut results: Vec<(Checked<'_>, Warnings)> = Vec::new();
+        type Verdict<'b> = (
+            Checked<'b>,
+            Warnings,
+            Option<TraceFacts>,
+            Option<JsonStr<'b>>,
+        );
+        let mut results: Vec<Verdict<'_>> = Vec::new();
         let step = self.config.batch_documents;
+        let traced = self.config.trace_facts;
         for pass in self.docs.chunks(step) {
             batch.run_each(
                 pass,
                 |v, span| match span.too_large {
-                    Some(e) => (Checked::rejected_without_id(e), Warnings::default()),
+                    Some(e) => (
+                        Checked::rejected_without_id(e),
+                        Warnings::default(),
+                        None,
+                        None,
+                    ),
                     None => {
                         let doc = buf.get(span.range.clone()).unwrap_or(&[]);
-                        let outcome = v.validate(doc);
-                        (Checked::new(&outcome, v.warnings()), v.warnings().clone())
+                        if traced {
+                            let t = Traced::validate(v, doc);
+                            (t.checked, v.warnings().clone(), t.facts, t.id)
+                        } else {
+                            let outcome = v.validate(doc);
+                            (
+                                Checked::new(&outcome, v.warnings()),
+                                v.warnings().clone(),
+                                None,
+                                None,
+                            )
+                        }
                     }
                 },
                 &mut results,
             );
-            for (span, (result, warnings)) in pass.iter().zip(&results) {
+            for (span, (result, warnings, facts, id)) in pass.iter().zip(&results) {
                 let len = span.range.len();
                 self.stats.counters.record(result, len);
                 let item = StreamItem {
@@ -326,6 +379,8 @@ impl Lines {
                     } else {
                         warnings
                     },
+                    facts: facts.as_ref(),
+                    id: *id,
                 };
                 sink(&item)?;
             }
@@ -356,6 +411,8 @@ impl Lines {
             document: &[],
             result,
             warnings: &empty,
+            facts: None,
+            id: None,
         })
     }
 }
@@ -650,6 +707,56 @@ mod tests {
                         );
                     }
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn trace_facts_come_with_the_items_and_change_no_verdict() {
+        let limit = 300;
+        let opts = Options::new(Profile::Service).with_max_document_bytes(limit);
+        let input = mixed(limit);
+        let want = reference(opts, &input);
+        let mut v = Validator::new(opts);
+        for jobs in [1, 2] {
+            let mut batch = Batch::with_jobs(opts, jobs).unwrap();
+            for traced in [false, true] {
+                let config = StreamConfig::new()
+                    .with_chunk_bytes(64)
+                    .with_batch_documents(3)
+                    .with_trace_facts(traced);
+                assert_eq!(config.trace_facts(), traced);
+                let mut got = Vec::new();
+                let mut facts = Vec::new();
+                batch
+                    .check_stream(&input[..], &config, |item| {
+                        got.push(own(item));
+                        facts.push((item.facts().cloned(), item.id().map(|i| i.raw().to_owned())));
+                        Ok::<(), ()>(())
+                    })
+                    .unwrap();
+                assert_eq!(got, want, "jobs {jobs} traced {traced}");
+                for (item, (f, id)) in want.iter().zip(&facts) {
+                    let expected = if traced && item.error.is_none() {
+                        TraceFacts::extract(&mut v, &item.document)
+                    } else {
+                        None
+                    };
+                    assert_eq!(*f, expected, "line {}", item.line);
+                    if !traced {
+                        assert_eq!(*id, None, "line {}", item.line);
+                    } else if f.is_some() {
+                        let id = id.as_deref().map(str::to_ascii_lowercase);
+                        assert_eq!(
+                            id.as_deref(),
+                            Some("70de5b6f19ff9a0a"),
+                            "line {}",
+                            item.line
+                        );
+                    }
+                }
+                let with_facts = facts.iter().filter(|(f, _)| f.is_some()).count();
+                assert_eq!(with_facts, if traced { 3 } else { 0 }, "jobs {jobs}");
             }
         }
     }

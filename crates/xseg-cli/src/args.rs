@@ -244,6 +244,13 @@ pub struct CheckArgs {
     #[arg(long, value_name = "BYTES", default_value_t = xseg_batch::stream::DEFAULT_CHUNK_BYTES,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub chunk_bytes: usize,
+    /// Also check what the service does to each trace as a whole: its size limit, repeated
+    /// ids, annotations past 50, orphan subsegments (docs/TRACES.md).
+    #[arg(long)]
+    pub trace_checks: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub trace_limits: crate::trace::TraceLimits,
     /// Files, plain, gzip or zstd; `-` or nothing for standard input.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
@@ -366,6 +373,9 @@ pub struct ListenArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 8 << 20,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub recv_buffer: usize,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub traces: crate::trace::LiveTraceArgs,
 }
 
 /// The default address of `xseg serve`.
@@ -424,6 +434,9 @@ pub struct ServeArgs {
     /// Print only the summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub traces: crate::trace::LiveTraceArgs,
 }
 
 /// A positive, finite number of seconds.

@@ -5,10 +5,10 @@ use std::cell::Cell;
 use std::io::{self, IsTerminal, Read, Write};
 use std::time::Instant;
 
-use xseg::Warnings;
+use xseg::{JsonStr, Warnings};
 use xseg_batch::request::MAX_DOCUMENTS;
 use xseg_batch::stream::MAX_LINE_BYTES;
-use xseg_batch::{Batch, Checked, Request, StreamConfig, StreamError};
+use xseg_batch::{Batch, Checked, Request, StreamConfig, StreamError, TraceFacts};
 
 use crate::args::CheckArgs;
 use crate::exit;
@@ -17,10 +17,19 @@ use crate::input::texts::{self, Texts};
 use crate::input::{sniff, InputFormat, Refused, Source};
 use crate::progress::Progress;
 use crate::report::document::{
-    datagram_message, explain_request, frame_kind, report_document, report_oversized, thousands,
-    Place, Report,
+    datagram_message, explain_request, frame_kind, report_oversized, thousands, Place, Report,
 };
 use crate::report::{self, Extra, Finding, Printer, Style};
+use crate::trace::{report_traced, TraceHost};
+
+/// One document's verdict, its kept warnings and, with the trace checks, its trace facts and
+/// its `id` as written.
+type Verdict<'a> = (
+    Checked<'a>,
+    Warnings,
+    Option<TraceFacts>,
+    Option<JsonStr<'a>>,
+);
 
 /// The longest JSON text kept whole: room for a request of [`MAX_DOCUMENTS`] documents of the
 /// size limit with their escapes (twice their size), at most [`MAX_LINE_BYTES`]. Longer texts
@@ -70,6 +79,8 @@ struct Checker<'r, W> {
     progress: &'r mut Progress,
     /// Raw bytes read before the current source.
     raw_before: u64,
+    /// The trace checks, when asked for.
+    trace: Option<TraceHost>,
 }
 
 impl<W: Write> Checker<'_, W> {
@@ -82,14 +93,29 @@ impl<W: Write> Checker<'_, W> {
         Ok(())
     }
 
+    /// Validates `docs` in parallel, with their trace facts when the trace checks are on.
+    fn validate<'a>(&mut self, docs: &[&'a [u8]]) -> Vec<Verdict<'a>> {
+        if self.trace.is_some() {
+            self.batch
+                .validate_traced_map(docs, |t, w| (t.checked, w.clone(), t.facts, t.id))
+        } else {
+            self.batch.validate_map(docs, |_, outcome, w| {
+                (Checked::new(&outcome, w), w.clone(), None, None)
+            })
+        }
+    }
+
     fn ndjson(&mut self, label: &str, reader: impl Read, raw: &Cell<u64>) -> Result<(), Stop> {
-        let config = StreamConfig::new().with_chunk_bytes(self.chunk);
+        let config = StreamConfig::new()
+            .with_chunk_bytes(self.chunk)
+            .with_trace_facts(self.trace.is_some());
         let limit = self.limit;
-        let (printer, lines, progress, out) = (
+        let (printer, lines, progress, out, trace) = (
             &mut self.printer,
             &mut self.lines,
             &mut *self.progress,
             &mut *self.out,
+            &mut self.trace,
         );
         let raw_before = self.raw_before;
         let result = self.batch.check_stream(reader, &config, |item| {
@@ -97,8 +123,9 @@ impl<W: Write> Checker<'_, W> {
             let id = result.outcome().id();
             let error = result.outcome().error();
             let oversized = item.is_oversized();
-            report_document(
+            report_traced(
                 printer,
+                trace.as_mut(),
                 &Report {
                     source: label,
                     place: Place::Line {
@@ -115,6 +142,8 @@ impl<W: Write> Checker<'_, W> {
                     note: None,
                     extra: &[],
                 },
+                item.facts(),
+                item.id(),
                 limit,
                 lines,
             )?;
@@ -142,15 +171,14 @@ impl<W: Write> Checker<'_, W> {
         docs: &[&[u8]],
         places: &[(Place<'_>, u64, Option<String>)],
     ) -> io::Result<()> {
-        let results: Vec<(Checked<'_>, Warnings)> = self
-            .batch
-            .validate_map(docs, |_, outcome, w| (Checked::new(&outcome, w), w.clone()));
-        for ((doc, (checked, warnings)), (place, len, note)) in
+        let results = self.validate(docs);
+        for ((doc, (checked, warnings, facts, raw_id)), (place, len, note)) in
             docs.iter().zip(&results).zip(places)
         {
             let id = checked.outcome().id();
-            report_document(
+            report_traced(
                 &mut self.printer,
+                self.trace.as_mut(),
                 &Report {
                     source: label,
                     place: *place,
@@ -164,6 +192,8 @@ impl<W: Write> Checker<'_, W> {
                     note: note.as_deref(),
                     extra: &[],
                 },
+                facts.as_ref(),
+                *raw_id,
                 self.limit,
                 &mut self.lines,
             )?;
@@ -329,10 +359,7 @@ impl<W: Write> Checker<'_, W> {
                     Err(e) => rejected.push((i, e)),
                 }
             }
-            let results: Vec<(Checked<'_>, Warnings)> =
-                self.batch.validate_map(&bodies, |_, outcome, w| {
-                    (Checked::new(&outcome, w), w.clone())
-                });
+            let results = self.validate(&bodies);
             let (mut next_body, mut next_rejected) = (0, 0);
             for (i, d) in found.iter().enumerate() {
                 let extra = [("frame", Extra::Num(d.index))];
@@ -353,7 +380,7 @@ impl<W: Write> Checker<'_, W> {
                     self.printer.finding(&finding, &mut self.lines)?;
                     continue;
                 }
-                let (Some(body), Some((checked, warnings)), Some(&(_, offset))) = (
+                let (Some(body), Some((checked, warnings, facts, raw_id)), Some(&(_, offset))) = (
                     bodies.get(next_body),
                     results.get(next_body),
                     at.get(next_body),
@@ -362,8 +389,9 @@ impl<W: Write> Checker<'_, W> {
                 };
                 next_body += 1;
                 let id = checked.outcome().id();
-                report_document(
+                report_traced(
                     &mut self.printer,
+                    self.trace.as_mut(),
                     &Report {
                         source: label,
                         place: Place::Binary { offset },
@@ -377,6 +405,8 @@ impl<W: Write> Checker<'_, W> {
                         note: None,
                         extra: &extra,
                     },
+                    facts.as_ref(),
+                    *raw_id,
                     self.limit,
                     &mut self.lines,
                 )?;
@@ -451,6 +481,9 @@ pub fn check_sources(
         out,
         progress,
         raw_before: 0,
+        trace: args
+            .trace_checks
+            .then(|| TraceHost::new(args.trace_limits.config())),
     };
     let mut trouble = false;
     for source in sources {
@@ -480,9 +513,12 @@ pub fn check_sources(
         }
     }
     let mut lines = std::mem::take(&mut checker.lines);
-    let written = checker
-        .printer
-        .finish(&[], &mut lines)
+    let closed = match checker.trace.as_mut() {
+        Some(host) => host.finish(&mut checker.printer, &mut lines),
+        None => Ok(()),
+    };
+    let written = closed
+        .and_then(|()| checker.printer.finish(&[], &mut lines))
         .and_then(|()| checker.progress.write(checker.out, &lines))
         .and_then(|()| checker.out.flush());
     if let Err(e) = written {

@@ -12,7 +12,8 @@
 //! The modules hold the logic so that it can be tested and reused: [`report`] is the one
 //! printer of every command (text, JSON, SARIF, GitHub workflow commands) and
 //! [`report::document`] turns a validated document into its findings; [`input`] opens,
-//! decompresses and sorts the inputs of `check`.
+//! decompresses and sorts the inputs of `check`; [`trace`] runs the trace-level checks of
+//! `check --trace-checks`, `listen` and `serve` and reports their findings.
 //!
 //! ```
 //! use clap::Parser;
@@ -33,6 +34,7 @@ pub mod progress;
 pub mod put;
 pub mod report;
 pub mod serve;
+pub mod trace;
 
 use std::io;
 use std::process::ExitCode;

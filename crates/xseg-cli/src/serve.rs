@@ -18,6 +18,7 @@ use crate::args::{LiveFormat, ServeArgs};
 use crate::exit;
 use crate::report::change::Change;
 use crate::report::{self, Extra, Finding, Format, Printer, Style};
+use crate::trace::write_trace_finding;
 
 /// Events waiting to be printed at most; a handler that finds the queue full waits.
 const EVENT_QUEUE: usize = 4096;
@@ -142,6 +143,20 @@ pub fn write_event(p: &mut Printer, event: &Event, out: &mut Vec<u8>) -> io::Res
                 out,
             )
         }
+        Event::Trace(t) => {
+            let origin = &t.finding.position;
+            let source = place(origin);
+            let extra = origin_extra(origin);
+            write_trace_finding(
+                p,
+                &t.finding,
+                &source,
+                t.id.as_deref(),
+                (None, None, Some(0)),
+                &extra,
+                out,
+            )
+        }
         Event::Throttled(r) | Event::Refused(r) => {
             let peer = r.peer.map_or_else(|| "-".to_owned(), |a| a.to_string());
             let source = format!("{peer} request {}", r.request);
@@ -259,6 +274,9 @@ pub fn run<W: Write>(args: &ServeArgs, out: &mut W, err: &mut impl Write) -> u8 
     if let Some(options) = args.fix.options(&args.validation) {
         endpoint = endpoint.with_fix(options);
     }
+    if let Some(traces) = args.traces.config() {
+        endpoint = endpoint.with_trace_checks(traces);
+    }
     for (path, is_out) in [(&args.out, true), (&args.rejected, false)] {
         let Some(path) = path else { continue };
         match append(path) {
@@ -334,6 +352,10 @@ pub fn run<W: Write>(args: &ServeArgs, out: &mut W, err: &mut impl Write) -> u8 
         }
     }
     let _ = runtime.block_on(running);
+    // Shutdown closes the open traces: their orphans are reported now.
+    for event in endpoint.finish_traces() {
+        print(&event, out, &mut failed);
+    }
     let summary = endpoint.summary();
     let mut buf = Vec::new();
     let written = match failed {

@@ -147,7 +147,8 @@ fn reports_every_kind_of_datagram_as_json() {
         framed(&warned),
         framed(&nan),
     ];
-    let run = listen(&["--format", "json", "--count", "7"]);
+    // GOOD and `warned` share an id: without --no-trace-checks a DuplicateId line would follow.
+    let run = listen(&["--format", "json", "--count", "7", "--no-trace-checks"]);
     let file = format!("udp:{}", run.addr);
     let s = sender();
     let peer = s.local_addr().unwrap().to_string();
@@ -542,4 +543,86 @@ fn the_python_sdk_sends_one_rejected_and_one_accepted_segment() {
     assert_eq!(summary["accepted"], 1);
     assert_eq!(summary["rejected"], 1);
     assert_eq!(summary["by_code"], json!({"InvalidName": 1}));
+}
+
+#[test]
+fn trace_findings_are_reported_by_default() {
+    let other = "1-692d2f4c-00000000000000000000000b";
+    let orphan = format!(
+        r#"{{"id":"0000000000000031","name":"q","start_time":1,"end_time":2,"trace_id":"{other}","type":"subsegment","parent_id":"0000000000000030"}}"#
+    );
+    let seg = format!(
+        r#"{{"id":"0000000000000007","name":"w","start_time":1,"end_time":2,"trace_id":"{other}"}}"#
+    );
+    // GOOD twice: the second takes its trace past the limit (so it is not a repeated id:
+    // a rejected document counts for nothing); `seg` twice is a repeated id.
+    let datagrams = [GOOD, GOOD, &orphan, &seg, &seg];
+    let limit = (GOOD.len() + 100).to_string();
+    let run = listen(&[
+        "--format",
+        "json",
+        "--count",
+        "5",
+        "--max-trace-bytes",
+        &limit,
+    ]);
+    let file = format!("udp:{}", run.addr);
+    let s = sender();
+    let peer = s.local_addr().unwrap().to_string();
+    for d in datagrams {
+        s.send_to(&framed(d), run.addr).unwrap();
+    }
+    let done = run.finish();
+    assert_eq!(done.status, 0, "{}", done.stderr);
+    let got = json_lines(&done.stdout);
+    assert_eq!(got.len(), 4, "{}", done.stdout);
+    let size = &got[0];
+    assert_eq!(size["file"], file.as_str());
+    assert_eq!(size["peer"], peer.as_str());
+    assert_eq!(size["datagram"], 2);
+    assert_eq!(size["Id"], "70de5b6f19ff9a0a");
+    assert_eq!(size["ErrorCode"], "InvalidSegment");
+    assert_eq!(size["kind"], "TraceSizeExceeded");
+    assert_eq!(
+        size["Message"],
+        "Trace Size Exceeded. Reduce the number of segments per trace and the size of your segment documents."
+    );
+    assert_eq!(size["offset"], HEADER.len());
+    assert_eq!(size["trace_id"], "1-692d2f4c-a006649127e371903a2de979");
+    assert_eq!(
+        (&got[1]["warning"], &got[1]["datagram"]),
+        (&json!("DuplicateId"), &json!(5))
+    );
+    // The orphan, at the end of the run, at its own place.
+    assert_eq!(got[2]["warning"], "OrphanSubsegment");
+    assert_eq!(got[2]["Id"], "0000000000000031");
+    assert_eq!(got[2]["offset"], HEADER.len());
+    let summary = &got[3]["summary"];
+    assert_eq!(
+        (
+            &summary["accepted"],
+            &summary["rejected"],
+            &summary["warnings"]
+        ),
+        (&json!(4), &json!(1), &json!(2))
+    );
+    assert_eq!(summary["by_code"]["InvalidSegment"], 1);
+
+    // --no-trace-checks: nothing of it.
+    let run = listen(&[
+        "--format",
+        "json",
+        "--count",
+        "5",
+        "--no-trace-checks",
+        "--max-trace-bytes",
+        &limit,
+    ]);
+    for d in datagrams {
+        s.send_to(&framed(d), run.addr).unwrap();
+    }
+    let done = run.finish();
+    let got = json_lines(&done.stdout);
+    assert_eq!(got.len(), 1, "{}", done.stdout);
+    assert_eq!(got[0]["summary"]["accepted"], 5);
 }

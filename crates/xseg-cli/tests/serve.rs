@@ -524,7 +524,9 @@ fn load_of_8_clients_each_sending_200_requests_of_50_sdk_documents() {
     assert!(n >= 100, "{n} sample documents");
     let dir = temp_dir("serve-load");
     let out = dir.join("accepted.ndjson");
-    let run = serve(&["-q", "--out", out.to_str().unwrap()]);
+    // The load repeats the same documents, so the trace checks would reject them once their
+    // traces fill: each answer here is the body's answer alone.
+    let run = serve(&["-q", "--no-trace-checks", "--out", out.to_str().unwrap()]);
     let addr = run.addr;
 
     // Each request sends the 50 documents from a start position; few starts repeat, so each
@@ -867,7 +869,14 @@ fn refuses_a_public_address_without_credentials() {
 fn reports_live_lines_and_a_summary_on_ctrl_c() {
     let dir = temp_dir("serve-live");
     let rejected = dir.join("rejected.ndjson");
-    let run = serve(&["--format", "json", "--rejected", rejected.to_str().unwrap()]);
+    // The same id twice: without --no-trace-checks a DuplicateId line would follow.
+    let run = serve(&[
+        "--format",
+        "json",
+        "--no-trace-checks",
+        "--rejected",
+        rejected.to_str().unwrap(),
+    ]);
     let bad_name = GOOD.replace("checkout", "a,b");
     let warned = GOOD.replace("70de5b6f19ff9a0a", "70DE5B6F19FF9A0A");
     let body = body_of(&[GOOD, &bad_name, &warned]);
@@ -927,4 +936,97 @@ fn reports_live_lines_and_a_summary_on_ctrl_c() {
     assert_eq!(kept["document"], json!(bad_name));
     assert_eq!(kept["ErrorCode"], "InvalidName");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A segment of trace 1-68000000-…0c with `id`, padded with metadata to `len` bytes.
+fn traced_segment(id: u64, len: usize) -> String {
+    let make = |pad: usize| {
+        format!(
+            r#"{{"name":"web","id":"{id:016x}","trace_id":"1-68000000-00000000000000000000000c","start_time":1,"end_time":2,"metadata":{{"default":{{"p":"{}"}}}}}}"#,
+            "x".repeat(pad)
+        )
+    };
+    let doc = make(len - make(0).len());
+    assert_eq!(doc.len(), len);
+    doc
+}
+
+#[test]
+fn a_trace_over_the_size_limit_is_answered_as_the_service_does() {
+    const MESSAGE: &str = "Trace Size Exceeded. Reduce the number of segments per trace and the size of your segment documents.";
+    let dir = temp_dir("serve-trace");
+    let (out, rejected) = (dir.join("out.ndjson"), dir.join("rejected.ndjson"));
+    let run = serve(&[
+        "--format",
+        "json",
+        "--max-trace-bytes",
+        "2000",
+        "--out",
+        out.to_str().unwrap(),
+        "--rejected",
+        rejected.to_str().unwrap(),
+    ]);
+    // Three documents of 600 bytes fit in 2,000; the fourth, in a later request, does not.
+    let docs: Vec<String> = (1..=5).map(|i| traced_segment(i, 600)).collect();
+    let (status, _, body) = post(run.addr, body_of(&docs[..3]));
+    assert_eq!(status, 200);
+    assert_eq!(body, b"{\"UnprocessedTraceSegments\":[]}\n");
+    let (status, _, body) = post(run.addr, body_of(&docs[3..4]));
+    assert_eq!(status, 200);
+    let want = json!({"UnprocessedTraceSegments": [
+        {"Id": "0000000000000004", "ErrorCode": "InvalidSegment", "Message": MESSAGE}
+    ]});
+    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), want);
+    // The same body in isolation is accepted: the answer depends on the earlier requests.
+    assert_eq!(
+        put_trace_segments(&body_of(&docs[3..4])).unwrap(),
+        "{\"UnprocessedTraceSegments\":[]}\n"
+    );
+    // boto3 gets the same answer for the next document of the trace.
+    let mut rejected_ids = vec!["0000000000000004"];
+    if let Some(python) = boto3_python() {
+        let calls = json!([{ "documents": [docs[4]] }]);
+        let results = run_calls(&python, "boto3_calls.py", &run.url(), &calls);
+        assert_eq!(
+            results[0],
+            answer(json!([
+                {"Id": "0000000000000005", "ErrorCode": "InvalidSegment", "Message": MESSAGE}
+            ]))
+        );
+        rejected_ids.push("0000000000000005");
+    }
+    let done = run.stop();
+    assert_eq!(done.status, 0, "{}", done.stderr);
+    let lines: Vec<Value> = done
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let size: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["kind"] == "TraceSizeExceeded")
+        .collect();
+    assert_eq!(size.len(), rejected_ids.len(), "{}", done.stdout);
+    assert_eq!(size[0]["ErrorCode"], "InvalidSegment");
+    assert_eq!(size[0]["Id"], "0000000000000004");
+    assert_eq!(
+        (&size[0]["request"], &size[0]["document"]),
+        (&json!(2), &json!(0))
+    );
+    let summary = &lines.last().unwrap()["summary"];
+    assert_eq!(summary["accepted"], 3);
+    assert_eq!(summary["rejected"], rejected_ids.len());
+    assert_eq!(summary["by_code"]["InvalidSegment"], rejected_ids.len());
+    // --out has the three accepted documents only; --rejected the others with their answer.
+    let written = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(written.lines().count(), 3);
+    let refused: Vec<Value> = std::fs::read_to_string(&rejected)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&str> = refused.iter().map(|r| r["Id"].as_str().unwrap()).collect();
+    assert_eq!(ids, rejected_ids);
+    assert_eq!(refused[0]["Message"], MESSAGE);
+    assert_eq!(refused[0]["document"], docs[3].as_str());
 }

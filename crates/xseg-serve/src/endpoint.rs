@@ -11,12 +11,14 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use http::{header, HeaderValue, Method, Request, Response, StatusCode};
 use serde::Serialize;
 use xseg::fix::{FixOptions, FixStatus, Fixer};
-use xseg::{Document, Options, Validator, Warning};
-use xseg_batch::{Batch, Checked, UnprocessedTraceSegment};
+use xseg::{Document, ErrorCode, JsonStr, Options, Validator, Warning};
+use xseg_batch::{
+    Batch, Checked, TraceChecker, TraceConfig, TraceFacts, TraceFinding, UnprocessedTraceSegment,
+};
 
 use crate::event::{
     Event, Origin, RefusedRequest, RejectedDocument, RepairedValue, Repairs, Summary,
-    WarnedDocument,
+    TraceDocument, WarnedDocument,
 };
 use crate::sigv4::{self, Credentials};
 use crate::throttle::TokenBucket;
@@ -171,6 +173,17 @@ struct RejectedLine<'a> {
     document: &'a str,
 }
 
+/// The answer to a processed request: `{"UnprocessedTraceSegments":[...]}`, shaped as
+/// [`xseg_batch::Response`] writes it.
+#[derive(Serialize)]
+struct Answer<'a> {
+    #[serde(rename = "UnprocessedTraceSegments")]
+    entries: Vec<UnprocessedTraceSegment<'a>>,
+}
+
+/// One document's verdict and its kept warnings.
+type Verdict<'a> = (Checked<'a>, Vec<Warning>);
+
 /// The callback that receives every [`Event`].
 pub type EventSink = Box<dyn Fn(&Event) + Send + Sync>;
 
@@ -188,6 +201,7 @@ pub struct Endpoint {
     summary: Mutex<Summary>,
     requests: AtomicU64,
     run_id: u32,
+    traces: Option<Mutex<TraceChecker<Origin>>>,
 }
 
 impl fmt::Debug for Endpoint {
@@ -223,7 +237,40 @@ impl Endpoint {
             summary: Mutex::new(Summary::default()),
             requests: AtomicU64::new(0),
             run_id,
+            traces: None,
         }
+    }
+
+    /// Applies the trace-level checks (`xseg_batch::trace`) across requests, in the order the
+    /// requests are handled, as the service does: a document that takes its trace past
+    /// [`TraceConfig::max_trace_bytes`] (and every later one of the trace) is answered in
+    /// `UnprocessedTraceSegments` with `InvalidSegment` and the trace-size `Message`, is not
+    /// written to `--out` but to `--rejected`, and every finding is an [`Event::Trace`].
+    /// Off by default: without it the answer to a body depends on that body alone.
+    pub fn with_trace_checks(mut self, config: TraceConfig) -> Self {
+        self.traces = Some(Mutex::new(TraceChecker::new(config)));
+        self
+    }
+
+    /// Whether the trace-level checks are on.
+    pub const fn trace_checks(&self) -> bool {
+        self.traces.is_some()
+    }
+
+    /// Closes every open trace (at shutdown) and returns the orphan warnings found, counted
+    /// in the summary; they are not sent to the event callback, so that a caller draining a
+    /// bounded queue on the same thread cannot block. Without the trace checks, nothing.
+    pub fn finish_traces(&self) -> Vec<Event> {
+        let Some(traces) = &self.traces else {
+            return Vec::new();
+        };
+        let mut findings = Vec::new();
+        lock(traces).finish(&mut findings);
+        lock(&self.summary).documents.warnings += findings.len() as u64;
+        findings
+            .into_iter()
+            .map(|finding| Event::Trace(TraceDocument { finding, id: None }))
+            .collect()
     }
 
     /// Appends every accepted document to `writer` (named `name` in error messages) as one
@@ -447,28 +494,57 @@ impl Endpoint {
             }
         }
         let docs = request.documents();
-        let verdicts: Vec<(Checked<'_>, Vec<Warning>)> = batch.validate_map(docs, |_, o, w| {
-            (Checked::new(&o, w), w.iter().copied().collect())
-        });
-        let repaired = self.fix_documents(docs, &verdicts, number, peer)?;
-        self.write_documents(docs, &verdicts, repaired.is_some())?;
+        type Facts<'a> = (Option<TraceFacts>, Option<JsonStr<'a>>);
+        let (verdicts, facts): (Vec<Verdict<'_>>, Vec<Facts<'_>>) = if self.traces.is_some() {
+            batch
+                .validate_traced_map(docs, |t, w| {
+                    ((t.checked, w.iter().copied().collect()), (t.facts, t.id))
+                })
+                .into_iter()
+                .unzip()
+        } else {
+            let verdicts = batch.validate_map(docs, |_, o, w| {
+                (Checked::new(&o, w), w.iter().copied().collect())
+            });
+            (verdicts, Vec::new())
+        };
+        let (findings, trace_rejected) = self.check_traces(&facts, number, peer);
+        let answers: Vec<Option<UnprocessedTraceSegment<'_>>> = verdicts
+            .iter()
+            .enumerate()
+            .map(|(i, (checked, _))| {
+                checked.unprocessed().or_else(|| {
+                    trace_rejected.get(i).copied().flatten().and_then(|f| {
+                        let id = facts.get(i).and_then(|(_, id)| id.map(|s| s.decode()));
+                        f.unprocessed(id)
+                    })
+                })
+            })
+            .collect();
+        let repaired = self.fix_documents(docs, &verdicts, &answers, number, peer)?;
+        self.write_documents(docs, &answers, repaired.is_some())?;
         self.report(docs, &verdicts, number, peer, batch.options());
+        self.report_traces(&findings, &facts, number);
         for event in repaired.iter().flatten() {
             self.emit(event);
         }
-        let response = xseg_batch::Response::new(verdicts.into_iter().map(|(c, _)| c).collect());
-        let mut answer = response.to_json();
+        let answer = Answer {
+            entries: answers.into_iter().flatten().collect(),
+        };
+        let mut answer = serde_json::to_string(&answer).map_err(Refusal::internal)?;
         answer.push('\n');
         Ok(answer)
     }
 
     /// With [`with_fix`](Self::with_fix): repairs the request's documents, appends the
     /// repaired or unchanged ones to `--out` in one write, counts the [`Repairs`] and returns
-    /// the events of the changes (emitted after the verdicts'). `None` without it.
+    /// the events of the changes (emitted after the verdicts'). `None` without it. A document
+    /// rejected by the trace checks is left out.
     fn fix_documents(
         &self,
         docs: &[&[u8]],
         verdicts: &[(Checked<'_>, Vec<Warning>)],
+        answers: &[Option<UnprocessedTraceSegment<'_>>],
         request: u64,
         peer: Option<SocketAddr>,
     ) -> Result<Option<Vec<Event>>, Refusal> {
@@ -479,6 +555,10 @@ impl Endpoint {
         let (mut lines, mut fixed, mut events) = (Vec::new(), Vec::new(), Vec::new());
         let mut counts = Repairs::default();
         for (index, (doc, (checked, _))) in docs.iter().zip(verdicts).enumerate() {
+            // a document the trace checks rejected is not written, repaired or not
+            if checked.outcome().is_accepted() && answers.get(index).is_some_and(Option::is_some) {
+                continue;
+            }
             fixed.clear();
             let report = fixer.fix(doc, &mut fixed);
             match report.status() {
@@ -527,19 +607,92 @@ impl Endpoint {
         Ok(Some(events))
     }
 
-    /// Appends the request's accepted documents to `--out` (unless `fixed`: then
-    /// [`fix_documents`](Self::fix_documents) has) and its rejected ones to `--rejected`,
+    /// Feeds the accepted documents of request `number` to the trace checker, in request
+    /// order; returns the findings and, per document, its trace-size rejection.
+    fn check_traces(
+        &self,
+        facts: &[(Option<TraceFacts>, Option<JsonStr<'_>>)],
+        number: u64,
+        peer: Option<SocketAddr>,
+    ) -> (Vec<TraceFinding<Origin>>, Vec<Option<TraceFinding<Origin>>>) {
+        let mut findings = Vec::new();
+        let mut rejected = vec![None; facts.len()];
+        let Some(traces) = &self.traces else {
+            return (findings, rejected);
+        };
+        let mut checker = lock(traces);
+        for (index, (f, _)) in facts.iter().enumerate() {
+            let Some(f) = f else { continue };
+            let origin = Origin {
+                request: number,
+                peer,
+                index,
+            };
+            let before = findings.len();
+            checker.check(origin, f, &mut findings);
+            let rejection = findings
+                .get(before..)
+                .unwrap_or(&[])
+                .iter()
+                .find(|x| x.position == origin && x.is_rejection());
+            if let (Some(slot), Some(x)) = (rejected.get_mut(index), rejection) {
+                *slot = Some(*x);
+            }
+        }
+        (findings, rejected)
+    }
+
+    /// Counts the trace findings of request `number` (a rejection turns an accepted document
+    /// into a rejected one) and emits their events.
+    fn report_traces(
+        &self,
+        findings: &[TraceFinding<Origin>],
+        facts: &[(Option<TraceFacts>, Option<JsonStr<'_>>)],
+        number: u64,
+    ) {
+        if findings.is_empty() {
+            return;
+        }
+        {
+            let mut s = lock(&self.summary);
+            for f in findings {
+                if f.is_rejection() {
+                    let d = &mut s.documents;
+                    d.accepted = d.accepted.saturating_sub(1);
+                    d.rejected += 1;
+                    if let Some(n) = d.by_code.get_mut(ErrorCode::InvalidSegment.index()) {
+                        *n += 1;
+                    }
+                } else {
+                    s.documents.warnings += 1;
+                }
+            }
+        }
+        for f in findings {
+            let id = if f.position.request == number {
+                facts
+                    .get(f.position.index)
+                    .and_then(|(_, id)| id.map(|s| s.decode().into_owned()))
+            } else {
+                None
+            };
+            self.emit(&Event::Trace(TraceDocument { finding: *f, id }));
+        }
+    }
+
+    /// Appends the request's documents that got no answer entry to `--out` (unless `fixed`:
+    /// then [`fix_documents`](Self::fix_documents) has) and those that did to `--rejected`,
     /// each file in one write, flushed.
     fn write_documents(
         &self,
         docs: &[&[u8]],
-        verdicts: &[(Checked<'_>, Vec<Warning>)],
+        answers: &[Option<UnprocessedTraceSegment<'_>>],
         fixed: bool,
     ) -> Result<(), Refusal> {
         if let Some(out) = self.out.as_ref().filter(|_| !fixed) {
             let mut lines = Vec::new();
-            for (doc, (checked, _)) in docs.iter().zip(verdicts) {
-                if checked.outcome().is_accepted() {
+            for (doc, answer) in docs.iter().zip(answers) {
+                if answer.is_none() {
                     push_ndjson_line(&mut lines, doc);
                 }
             }
@@ -549,11 +702,11 @@ impl Endpoint {
         }
         if let Some(rejected) = &self.rejected {
             let mut lines = Vec::new();
-            for (doc, (checked, _)) in docs.iter().zip(verdicts) {
-                if let Some(answer) = checked.unprocessed() {
+            for (doc, answer) in docs.iter().zip(answers) {
+                if let Some(answer) = answer {
                     let document = String::from_utf8_lossy(doc);
                     let line = RejectedLine {
-                        answer: &answer,
+                        answer,
                         document: &document,
                     };
                     serde_json::to_writer(&mut lines, &line).map_err(Refusal::internal)?;
@@ -571,7 +724,7 @@ impl Endpoint {
     fn report(
         &self,
         docs: &[&[u8]],
-        verdicts: &[(Checked<'_>, Vec<Warning>)],
+        verdicts: &[Verdict<'_>],
         request: u64,
         peer: Option<SocketAddr>,
         options: &Options,

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use xseg::fix::Repair;
 use xseg::{Error, ErrorCode, ErrorKind, Warning};
-use xseg_batch::Counters;
+use xseg_batch::{Counters, TraceFinding};
 
 /// Where a document came from: the request (numbered from 1 in arrival order), the client,
 /// and the document's index in `TraceSegmentDocuments` (from 0).
@@ -67,6 +67,20 @@ pub struct RepairedValue {
     pub after: Option<String>,
 }
 
+/// A trace-level finding ([`Endpoint::with_trace_checks`](crate::Endpoint::with_trace_checks)):
+/// a trace-size rejection (also in the answer's `UnprocessedTraceSegments`), or a
+/// `DuplicateId`, `TraceAnnotationsOverLimit` or `OrphanSubsegment` warning.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceDocument {
+    /// The finding; its `position` is where the document came from (for an orphan reported
+    /// when its trace closed, an earlier request).
+    pub finding: TraceFinding<Origin>,
+    /// The document's `id` as written, unescaped, when the finding concerns a document of
+    /// the request being answered; `None` for an orphan of an earlier request (the finding
+    /// still has the id as a number).
+    pub id: Option<String>,
+}
+
 /// A request refused as a whole: not valid, throttled, too large, unsigned, at an unknown
 /// path, or not read in time.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,6 +116,8 @@ pub enum Event {
     /// A value repaired before the document was written to `--out`; the answer still gives the
     /// verdict on the document as received.
     Repaired(RepairedValue),
+    /// A trace-level finding.
+    Trace(TraceDocument),
     /// A request over `--max-segments-per-second` (answered 429 `ThrottledException`).
     Throttled(RefusedRequest),
     /// Any other request refused as a whole (400, 403, 404, 405, 408, 413, 500).

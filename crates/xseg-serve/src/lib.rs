@@ -56,6 +56,6 @@ pub use http;
 pub use endpoint::{Config, Endpoint, Refusal, PATH};
 pub use event::{
     Event, Origin, RefusedRequest, RejectedDocument, RepairedValue, Repairs, Summary,
-    WarnedDocument,
+    TraceDocument, WarnedDocument,
 };
 pub use sigv4::Credentials;

@@ -5,6 +5,10 @@
 //! ([`Validator::validate_datagram`], RULES.md section 7): a datagram whose document is
 //! accepted without warnings allocates nothing. The `Id` of an accepted document with warnings is read from its
 //! top-level `id` member, without validating the document again.
+//!
+//! With the trace checks ([`Inspector::with_trace_checks`]), each accepted document's
+//! [`TraceFacts`] are read with a second parse of its body, and the checks follow the order
+//! in which datagrams arrive.
 
 use std::fmt::Write as _;
 use std::io;
@@ -12,10 +16,11 @@ use std::net::SocketAddr;
 
 use xseg::fix::{FixOptions, FixStatus, Fixer};
 use xseg::{DatagramOutcome, Options, Validator};
-use xseg_batch::Checked;
+use xseg_batch::{Checked, TraceConfig, TraceFacts};
 
-use crate::report::document::{datagram_message, frame_kind, report_document, Place, Report};
+use crate::report::document::{datagram_message, frame_kind, Place, Report};
 use crate::report::{Extra, Finding, Format, Printer, Style, Tally};
+use crate::trace::{report_traced, TraceHost};
 
 /// Validates datagrams and writes their report lines; keeps the [`Tally`].
 #[derive(Debug)]
@@ -26,6 +31,7 @@ pub struct Inspector {
     peer: String,
     /// With `--fix`: the fixer of the datagrams forwarded.
     fixer: Option<Fixer>,
+    trace: Option<TraceHost>,
 }
 
 impl Inspector {
@@ -43,6 +49,26 @@ impl Inspector {
             label,
             peer: String::with_capacity(48),
             fixer: None,
+            trace: None,
+        }
+    }
+
+    /// Applies the trace-level checks to the accepted documents, in arrival order.
+    pub fn with_trace_checks(mut self, config: TraceConfig) -> Inspector {
+        self.trace = Some(TraceHost::new(config));
+        self
+    }
+
+    /// Closes every open trace (at the end of the run) and appends its orphan warnings to
+    /// `out`.
+    ///
+    /// # Errors
+    ///
+    /// None in practice: the lines are written to memory.
+    pub fn finish_traces(&mut self, out: &mut Vec<u8>) -> io::Result<()> {
+        match self.trace.as_mut() {
+            Some(host) => host.finish(&mut self.printer, out),
+            None => Ok(()),
         }
     }
 
@@ -154,11 +180,23 @@ impl Inspector {
             }
         };
         let warnings = self.validator.warnings();
-        if outcome.is_accepted() && warnings.is_empty() {
+        if outcome.is_accepted() && warnings.is_empty() && self.trace.is_none() {
             self.printer.tally_mut().verdict(true);
             return Ok(());
         }
         let checked = Checked::new(&outcome, warnings);
+        let (facts, kept) = match self.trace {
+            Some(_) if outcome.is_accepted() => {
+                let kept = warnings.clone();
+                let facts = TraceFacts::extract(&mut self.validator, frame.body);
+                (facts, Some(kept))
+            }
+            _ => (None, None),
+        };
+        let warnings = match &kept {
+            Some(kept) => kept,
+            None => self.validator.warnings(),
+        };
         let id = checked.outcome().id();
         self.peer.clear();
         let _ = write!(self.peer, "{peer}");
@@ -184,7 +222,16 @@ impl Inspector {
             extra: if text { &[] } else { &extra },
         };
         let limit = self.validator.options().max_document_bytes();
-        report_document(&mut self.printer, &report, limit, out)
+        report_traced(
+            &mut self.printer,
+            self.trace.as_mut(),
+            &report,
+            facts.as_ref(),
+            None,
+            limit,
+            out,
+        )
+        .map(|_| ())
     }
 
     fn set_peer(&mut self, peer: SocketAddr) {

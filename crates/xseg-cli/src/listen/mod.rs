@@ -181,6 +181,9 @@ pub fn run_with(
     if let Some(options) = args.fix.options(&args.validation) {
         inspector = inspector.with_fix(options);
     }
+    if let Some(traces) = args.traces.config() {
+        inspector = inspector.with_trace_checks(traces);
+    }
     let until = Until {
         flag,
         count: args.count,
@@ -209,8 +212,8 @@ pub fn run_with(
     }
     let mut lines = Vec::new();
     let written = inspector
-        .printer_mut()
-        .finish(&notes, &mut lines)
+        .finish_traces(&mut lines)
+        .and_then(|()| inspector.printer_mut().finish(&notes, &mut lines))
         .and_then(|()| out.write_all(&lines))
         .and_then(|()| out.flush());
     match written {

@@ -169,6 +169,21 @@ pub fn report_document(
     out: &mut Vec<u8>,
 ) -> io::Result<()> {
     printer.tally_mut().verdict(r.error.is_none());
+    report_document_findings(printer, r, limit, out)
+}
+
+/// [`report_document`] without recording the verdict, for a host that decides it with more
+/// than the document (the trace checks, [`crate::trace`]).
+///
+/// # Errors
+///
+/// Errors of the printer.
+pub fn report_document_findings(
+    printer: &mut Printer,
+    r: &Report<'_>,
+    limit: usize,
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
     if let Some(error) = r.error {
         let oversized = error.kind() == ErrorKind::DocumentTooLarge;
         let at = if oversized {
