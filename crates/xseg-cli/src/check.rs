@@ -517,8 +517,23 @@ pub fn check_sources(
         Some(host) => host.finish(&mut checker.printer, &mut lines),
         None => Ok(()),
     };
+    // When no source could be read at all, the error lines on standard error are the whole
+    // report: a text summary of zero documents would only hide them. JSON and SARIF keep their
+    // summary, which scripts and code scanning expect.
+    let nothing_read = trouble
+        && checker.printer.tally().documents == 0
+        && matches!(
+            checker.printer.style().format,
+            report::Format::Text | report::Format::Github
+        );
     let written = closed
-        .and_then(|()| checker.printer.finish(&[], &mut lines))
+        .and_then(|()| {
+            if nothing_read {
+                Ok(())
+            } else {
+                checker.printer.finish(&[], &mut lines)
+            }
+        })
         .and_then(|()| checker.progress.write(checker.out, &lines))
         .and_then(|()| checker.out.flush());
     if let Err(e) = written {
