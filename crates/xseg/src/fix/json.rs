@@ -17,62 +17,7 @@ pub(super) fn ws(b: &[u8], mut pos: usize) -> usize {
     pos
 }
 
-/// The index just after the closing quote of the string whose opening quote is at `open`.
-pub(super) fn string_end(b: &[u8], open: usize) -> usize {
-    let mut p = open + 1;
-    loop {
-        match memchr::memchr2(b'"', b'\\', b.get(p..).unwrap_or(&[])) {
-            Some(i) => {
-                p += i;
-                if b.get(p) == Some(&b'\\') {
-                    p += 2;
-                } else {
-                    return p + 1;
-                }
-            }
-            None => return b.len(),
-        }
-    }
-}
-
-/// The index just after the value that starts at `start`.
-pub(super) fn value_end(b: &[u8], start: usize) -> usize {
-    match b.get(start) {
-        Some(b'"') => string_end(b, start),
-        Some(b'{' | b'[') => {
-            let mut depth = 0usize;
-            let mut p = start;
-            loop {
-                match b.get(p) {
-                    Some(b'"') => p = string_end(b, p),
-                    Some(b'{' | b'[') => {
-                        depth += 1;
-                        p += 1;
-                    }
-                    Some(b'}' | b']') => {
-                        depth = depth.saturating_sub(1);
-                        p += 1;
-                        if depth == 0 {
-                            return p;
-                        }
-                    }
-                    Some(_) => p += 1,
-                    None => return b.len(),
-                }
-            }
-        }
-        _ => {
-            let mut p = start;
-            while b
-                .get(p)
-                .is_some_and(|c| !matches!(c, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t'))
-            {
-                p += 1;
-            }
-            p
-        }
-    }
-}
+pub(super) use crate::json::walk::{string_end, value_end};
 
 /// One member of an object: its key and its value, both as byte ranges of the whole token
 /// (a key's range includes its quotes).

@@ -42,28 +42,23 @@ fn skip_string(b: &[u8], pos: usize) -> (usize, bool) {
     }
 }
 
-/// The value starting at `pos` of validated JSON.
-pub(crate) fn skip_value(b: &[u8], pos: usize) -> ValueSpan {
-    let kind = kind_at(b, pos);
-    let end = match kind {
-        ValueKind::Str => {
-            let (end, esc) = skip_string(b, pos);
-            return ValueSpan {
-                start: pos as u32,
-                end: end as u32,
-                kind: if esc {
-                    ValueKind::StrEsc
-                } else {
-                    ValueKind::Str
-                },
-            };
-        }
-        ValueKind::Obj | ValueKind::Arr => {
+/// The index just after the closing quote of the string whose opening quote is at `pos`, in
+/// validated JSON.
+pub(crate) fn string_end(b: &[u8], pos: usize) -> usize {
+    skip_string(b, pos).0
+}
+
+/// The index just after the value starting at `pos` of validated JSON. On any other input it
+/// stops early or at the end; it never reads out of bounds.
+pub(crate) fn value_end(b: &[u8], pos: usize) -> usize {
+    match b.get(pos) {
+        Some(b'"') => string_end(b, pos),
+        Some(b'{' | b'[') => {
             let mut depth = 0usize;
             let mut p = pos;
             loop {
                 match b.get(p) {
-                    Some(b'"') => p = skip_string(b, p).0,
+                    Some(b'"') => p = string_end(b, p),
                     Some(b'{' | b'[') => {
                         depth += 1;
                         p += 1;
@@ -72,11 +67,11 @@ pub(crate) fn skip_value(b: &[u8], pos: usize) -> ValueSpan {
                         depth = depth.saturating_sub(1);
                         p += 1;
                         if depth == 0 {
-                            break p;
+                            return p;
                         }
                     }
                     Some(_) => p += 1,
-                    None => break b.len(),
+                    None => return b.len(),
                 }
             }
         }
@@ -90,6 +85,17 @@ pub(crate) fn skip_value(b: &[u8], pos: usize) -> ValueSpan {
             }
             p
         }
+    }
+}
+
+/// The value starting at `pos` of validated JSON.
+pub(crate) fn skip_value(b: &[u8], pos: usize) -> ValueSpan {
+    let (end, kind) = match kind_at(b, pos) {
+        ValueKind::Str => match skip_string(b, pos) {
+            (end, true) => (end, ValueKind::StrEsc),
+            (end, false) => (end, ValueKind::Str),
+        },
+        kind => (value_end(b, pos), kind),
     };
     ValueSpan {
         start: pos as u32,
