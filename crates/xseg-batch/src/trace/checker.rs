@@ -6,10 +6,16 @@
 //! - `traces`: a slab of [`Trace`] records (48 bytes each), reused through a free list, on a
 //!   doubly linked recency list (most recent first) and found by trace id through `by_trace`;
 //! - `nodes`: a slab of 16-byte [`Node`]s, one per id or annotation-key hash a trace holds,
-//!   chained per trace and found by `(trace, kind, value)` through `by_node`;
+//!   chained per trace. A trace of at most [`LINEAR_NODES`] nodes (almost every trace: SDK
+//!   traces hold a few ids and keys) is searched by walking its chain, whose nodes were mostly
+//!   allocated together and sit in a few cache lines; a larger one has its nodes indexed by
+//!   `(trace, kind, value)` in `by_node`, so no search is ever longer than [`LINEAR_NODES`]
+//!   steps;
 //! - `pending`: standalone subsegments whose parent has not shown up yet, chained per trace.
 //!
-//! `max_open_traces` bounds the first; `max_tracked` bounds the other two together.
+//! `max_open_traces` bounds the first; `max_tracked` bounds the other two together. The index
+//! tables keep 32 bits of each entry's hash beside it, so they grow without reading the
+//! records they point to.
 
 use core::hash::BuildHasher;
 
@@ -115,12 +121,27 @@ impl TraceConfig {
 
 const NIL: u32 = u32::MAX;
 
+/// Most nodes a trace holds before they are indexed in the node table; below it, a search
+/// walks the trace's chain.
+const LINEAR_NODES: u16 = 32;
+
+/// A table entry: a slab index and 32 bits of its hash.
+type Entry = (u32, u32);
+
+/// The table hash of a 32-bit hash: both halves the same, so the table's bucket bits (the
+/// low ones) and tag bits (the top seven) both come from it.
+const fn wide(h: u32) -> u64 {
+    (h as u64) | ((h as u64) << 32)
+}
+
 /// The trace went over the size limit: its later documents are rejected.
 const OVER_LIMIT: u8 = 1;
 /// The trace's annotation warning was given.
 const ANNOTATIONS_WARNED: u8 = 2;
 /// The trace needed more than the whole budget: only its size is still checked.
 const SATURATED: u8 = 4;
+/// The trace's nodes are in the node table.
+const INDEXED: u8 = 8;
 
 /// One open trace.
 #[derive(Clone, Copy, Debug)]
@@ -136,6 +157,8 @@ struct Trace {
     pending: u32,
     /// Distinct indexed annotation keys so far (until the warning).
     keys: u32,
+    /// Nodes in the chain.
+    count: u16,
     flags: u8,
 }
 
@@ -215,14 +238,15 @@ pub struct TraceChecker<P = u64> {
     hasher: DefaultHashBuilder,
     traces: Vec<Trace>,
     free_trace: u32,
-    by_trace: HashTable<u32>,
+    by_trace: HashTable<Entry>,
     /// Most and least recently used open traces.
     newest: u32,
     oldest: u32,
     open: usize,
     nodes: Vec<Node>,
     free_node: u32,
-    by_node: HashTable<u32>,
+    /// The nodes of the traces with more than [`LINEAR_NODES`] nodes.
+    by_node: HashTable<Entry>,
     pending: Vec<Pending<P>>,
     free_pending: u32,
     /// Live nodes plus live waiting subsegments.
@@ -316,7 +340,7 @@ impl<P: Copy> TraceChecker<P> {
                 // buckets = capacity * 8 / 7 rounded up to a power of two; one control byte
                 // per bucket plus a group's worth.
                 let buckets = (capacity * 8 / 7).next_power_of_two();
-                buckets * (core::mem::size_of::<u32>() + 1) + 16
+                buckets * (core::mem::size_of::<Entry>() + 1) + 16
             }
         }
         self.traces.capacity() * core::mem::size_of::<Trace>()
@@ -330,9 +354,9 @@ impl<P: Copy> TraceChecker<P> {
     /// every container at most twice the size its limit needs (vectors and tables grow by
     /// doubling).
     pub fn memory_bound(&self) -> usize {
-        let per_trace = core::mem::size_of::<Trace>() + 2 * (core::mem::size_of::<u32>() + 1);
+        let per_trace = core::mem::size_of::<Trace>() + 2 * (core::mem::size_of::<Entry>() + 1);
         let per_entry = core::mem::size_of::<Node>().max(core::mem::size_of::<Pending<P>>())
-            + 2 * (core::mem::size_of::<u32>() + 1);
+            + 2 * (core::mem::size_of::<Entry>() + 1);
         // One document may add entries before the budget is enforced: a document's ids and
         // keys are bounded by its size (an id takes 16 hex digits).
         let slack = (self.config.max_trace_bytes / 8) as usize;
@@ -406,6 +430,10 @@ impl<P: Copy> TraceChecker<P> {
             .chain(facts.embedded_ids().iter().copied())
         {
             if self.insert_node(slot, NodeKind::Known, id)
+                && self
+                    .traces
+                    .get(slot as usize)
+                    .is_some_and(|t| t.pending != NIL)
                 && self.find_node(slot, NodeKind::Awaited, id).is_some()
             {
                 self.resolve(slot, id);
@@ -468,8 +496,9 @@ impl<P: Copy> TraceChecker<P> {
 
     // ---- traces and recency ----
 
-    fn hash_trace(&self, key: u128) -> u64 {
-        self.hasher.hash_one(key)
+    /// 32 bits of the trace's hash.
+    fn hash_trace(&self, key: u128) -> u32 {
+        (self.hasher.hash_one(key) >> 32) as u32
     }
 
     /// The slot of `key`'s trace, opened if needed (closing the least recently used one when
@@ -477,12 +506,14 @@ impl<P: Copy> TraceChecker<P> {
     fn open_trace(&mut self, key: u128, out: &mut Vec<TraceFinding<P>>) -> u32 {
         let hash = self.hash_trace(key);
         let traces = &self.traces;
-        let found = self.by_trace.find(hash, |&s| {
-            traces.get(s as usize).is_some_and(|t| t.key == key)
+        let found = self.by_trace.find(wide(hash), |&(s, h)| {
+            h == hash && traces.get(s as usize).is_some_and(|t| t.key == key)
         });
-        if let Some(&slot) = found {
-            self.unlink(slot);
-            self.push_front(slot);
+        if let Some(&(slot, _)) = found {
+            if self.newest != slot {
+                self.unlink(slot);
+                self.push_front(slot);
+            }
             return slot;
         }
         if self.open >= self.config.max_open_traces {
@@ -496,6 +527,7 @@ impl<P: Copy> TraceChecker<P> {
             nodes: NIL,
             pending: NIL,
             keys: 0,
+            count: 0,
             flags: 0,
         };
         let slot = if self.free_trace != NIL {
@@ -509,11 +541,8 @@ impl<P: Copy> TraceChecker<P> {
             self.traces.push(record);
             (self.traces.len() - 1) as u32
         };
-        let traces = &self.traces;
-        let hasher = &self.hasher;
-        self.by_trace.insert_unique(hash, slot, |&s| {
-            hasher.hash_one(traces.get(s as usize).map_or(0, |t| t.key))
-        });
+        self.by_trace
+            .insert_unique(wide(hash), (slot, hash), |&(_, h)| wide(h));
         self.open += 1;
         self.stats.traces += 1;
         self.stats.peak_open = self.stats.peak_open.max(self.open as u64);
@@ -569,7 +598,7 @@ impl<P: Copy> TraceChecker<P> {
         self.free_nodes(slot);
         self.unlink(slot);
         let hash = self.hash_trace(t.key);
-        if let Ok(entry) = self.by_trace.find_entry(hash, |&s| s == slot) {
+        if let Ok(entry) = self.by_trace.find_entry(wide(hash), |&(s, _)| s == slot) {
             entry.remove();
         }
         if let Some(t) = self.traces.get_mut(slot as usize) {
@@ -600,44 +629,50 @@ impl<P: Copy> TraceChecker<P> {
 
     // ---- nodes: ids and key hashes ----
 
-    fn hash_node(&self, tag: u32, value: u64) -> u64 {
-        self.hasher.hash_one((tag, value))
+    /// 32 bits of the node table's hash of `(tag, value)`.
+    fn hash_node(&self, tag: u32, value: u64) -> u32 {
+        (self.hasher.hash_one((tag, value)) >> 32) as u32
     }
 
+    /// The trace's node holding `value` as `kind`.
     fn find_node(&self, slot: u32, kind: NodeKind, value: u64) -> Option<u32> {
+        let t = self.traces.get(slot as usize)?;
         let tag = tag(slot, kind);
+        if t.flags & INDEXED == 0 {
+            return self.scan_chain(t.nodes, tag, value);
+        }
         let hash = self.hash_node(tag, value);
         let nodes = &self.nodes;
         self.by_node
-            .find(hash, |&i| {
-                nodes
-                    .get(i as usize)
-                    .is_some_and(|n| n.tag == tag && n.value == value)
+            .find(wide(hash), |&(i, h)| {
+                h == hash
+                    && nodes
+                        .get(i as usize)
+                        .is_some_and(|n| n.tag == tag && n.value == value)
             })
-            .copied()
+            .map(|&(i, _)| i)
+    }
+
+    /// The node of the chain from `index` holding `(tag, value)`.
+    fn scan_chain(&self, mut index: u32, tag: u32, value: u64) -> Option<u32> {
+        while let Some(n) = self.nodes.get(index as usize) {
+            if n.value == value && n.tag == tag {
+                return Some(index);
+            }
+            index = n.next;
+        }
+        None
     }
 
     /// Adds `value` to the trace's set of `kind`; `false` when it was there already.
     fn insert_node(&mut self, slot: u32, kind: NodeKind, value: u64) -> bool {
-        let tag = tag(slot, kind);
-        let hash = self.hash_node(tag, value);
-        let nodes = &self.nodes;
-        let hasher = &self.hasher;
-        let entry = self.by_node.entry(
-            hash,
-            |&i| {
-                nodes
-                    .get(i as usize)
-                    .is_some_and(|n| n.tag == tag && n.value == value)
-            },
-            |&i| hasher.hash_one(nodes.get(i as usize).map_or((0, 0), |n| (n.tag, n.value))),
-        );
-        let hashbrown::hash_table::Entry::Vacant(vacant) = entry else {
+        if self.find_node(slot, kind, value).is_some() {
             return false;
-        };
+        }
         let Some(t) = self.traces.get_mut(slot as usize) else {
             return false;
         };
+        let tag = tag(slot, kind);
         let node = Node {
             value,
             tag,
@@ -656,19 +691,39 @@ impl<P: Copy> TraceChecker<P> {
             }
         };
         t.nodes = index;
-        vacant.insert(index);
+        t.count = t.count.saturating_add(1);
         self.tracked += 1;
+        if t.flags & INDEXED != 0 {
+            self.index_node(index, tag, value);
+        } else if t.count > LINEAR_NODES {
+            t.flags |= INDEXED;
+            let mut at = t.nodes;
+            while let Some(n) = self.nodes.get(at as usize).copied() {
+                self.index_node(at, n.tag, n.value);
+                at = n.next;
+            }
+        }
         true
     }
 
-    /// Frees a node that is no longer in any chain.
-    fn release_node(&mut self, index: u32) {
+    /// Puts node `index`, holding `(tag, value)`, in the node table.
+    fn index_node(&mut self, index: u32, tag: u32, value: u64) {
+        let hash = self.hash_node(tag, value);
+        self.by_node
+            .insert_unique(wide(hash), (index, hash), |&(_, h)| wide(h));
+    }
+
+    /// Frees a node that is no longer in any chain; `indexed` when its trace's nodes are in
+    /// the node table.
+    fn release_node(&mut self, index: u32, indexed: bool) {
         let Some(n) = self.nodes.get(index as usize).copied() else {
             return;
         };
-        let hash = self.hash_node(n.tag, n.value);
-        if let Ok(entry) = self.by_node.find_entry(hash, |&i| i == index) {
-            entry.remove();
+        if indexed {
+            let hash = self.hash_node(n.tag, n.value);
+            if let Ok(entry) = self.by_node.find_entry(wide(hash), |&(i, _)| i == index) {
+                entry.remove();
+            }
         }
         if let Some(n) = self.nodes.get_mut(index as usize) {
             n.next = self.free_node;
@@ -681,10 +736,13 @@ impl<P: Copy> TraceChecker<P> {
         let Some(t) = self.traces.get_mut(slot as usize) else {
             return;
         };
+        let indexed = t.flags & INDEXED != 0;
+        t.flags &= !INDEXED;
+        t.count = 0;
         let mut index = core::mem::replace(&mut t.nodes, NIL);
         while index != NIL {
             let next = self.nodes.get(index as usize).map_or(NIL, |n| n.next);
-            self.release_node(index);
+            self.release_node(index, indexed);
             index = next;
         }
     }
@@ -698,6 +756,7 @@ impl<P: Copy> TraceChecker<P> {
         let Some(t) = self.traces.get(slot as usize) else {
             return;
         };
+        let indexed = t.flags & INDEXED != 0;
         let mut prev = NIL;
         let mut index = t.nodes;
         while index != NIL {
@@ -713,7 +772,10 @@ impl<P: Copy> TraceChecker<P> {
                         }
                     }
                 }
-                self.release_node(index);
+                if let Some(t) = self.traces.get_mut(slot as usize) {
+                    t.count = t.count.saturating_sub(1);
+                }
+                self.release_node(index, indexed);
             } else {
                 prev = index;
             }
@@ -962,5 +1024,160 @@ mod tests {
         assert!(c.traces.len() <= 4);
         assert_eq!(c.tracked(), 6);
         assert!(c.memory_bytes() <= c.memory_bound());
+    }
+
+    /// The checks as a plain model: one set per trace and kind, nothing closed or bounded.
+    fn model(docs: &[(u128, TraceFacts)], limit: u64) -> Vec<(u64, TraceFindingKind)> {
+        use std::collections::{HashMap, HashSet};
+        #[derive(Default)]
+        struct M {
+            bytes: u64,
+            over: bool,
+            warned: bool,
+            complete: HashSet<u64>,
+            known: HashSet<u64>,
+            keys: HashSet<u64>,
+            pending: Vec<(u64, Option<u64>, u64)>,
+        }
+        let mut traces: HashMap<u128, M> = HashMap::new();
+        let mut out = Vec::new();
+        let mut orphans = Vec::new();
+        for (pos, (trace, f)) in docs.iter().enumerate() {
+            let pos = pos as u64;
+            let t = traces.entry(*trace).or_default();
+            t.bytes = t.bytes.saturating_add(f.size());
+            if t.over || t.bytes > limit {
+                if !t.over {
+                    t.known.clear();
+                    t.complete.clear();
+                    t.keys.clear();
+                }
+                t.over = true;
+                out.push((
+                    pos,
+                    TraceFindingKind::TraceSizeExceeded {
+                        trace_bytes: t.bytes,
+                        limit,
+                    },
+                ));
+                continue;
+            }
+            if let Some(id) = f.id() {
+                if !f.in_progress() && !t.complete.insert(id) {
+                    out.push((pos, TraceFindingKind::DuplicateId));
+                }
+            }
+            if let (true, Some(parent)) = (f.is_standalone_subsegment(), f.parent_id()) {
+                if !t.known.contains(&parent)
+                    && !t.pending.iter().any(|p| p.0 == parent && p.1 == f.id())
+                {
+                    t.pending.push((parent, f.id(), pos));
+                }
+            }
+            for id in f.id().into_iter().chain(f.embedded_ids().iter().copied()) {
+                if t.known.insert(id) {
+                    t.pending.retain(|p| p.0 != id);
+                }
+            }
+            if !t.warned {
+                for &k in f.annotation_keys() {
+                    if t.keys.insert(k) && t.keys.len() > MAX_TRACE_ANNOTATIONS as usize {
+                        t.warned = true;
+                        t.keys.clear();
+                        out.push((pos, TraceFindingKind::TraceAnnotationsOverLimit));
+                        break;
+                    }
+                }
+            }
+        }
+        for t in traces.values() {
+            for &(parent, _, pos) in &t.pending {
+                orphans.push((
+                    pos,
+                    TraceFindingKind::OrphanSubsegment { parent_id: parent },
+                ));
+            }
+        }
+        orphans.sort_by_key(|o| o.0);
+        out.extend(orphans);
+        out
+    }
+
+    fn arb_facts() -> impl proptest::strategy::Strategy<Value = (u128, TraceFacts)> {
+        use proptest::prelude::*;
+        (
+            0u128..3,
+            0u64..120,
+            prop::option::of(0u64..120),
+            any::<bool>(),
+            1u64..400,
+            prop::collection::vec(0u64..120, 0..24),
+            prop::collection::vec(0u64..70, 0..12),
+        )
+            .prop_map(|(trace, id, parent, in_progress, size, embedded, keys)| {
+                let mut f = TraceFacts::new(trace, id, size).with_in_progress(in_progress);
+                if let Some(p) = parent {
+                    f = f.with_standalone_subsegment(true).with_parent_id(p);
+                }
+                for e in embedded {
+                    f = f.with_embedded_id(e);
+                }
+                for k in keys {
+                    f = f.with_annotation_key(&format!("k{k}"));
+                }
+                (trace, f)
+            })
+    }
+
+    #[test]
+    fn a_large_trace_is_indexed_and_answers_the_same() {
+        let mut c = TraceChecker::new(TraceConfig::new());
+        let mut out = Vec::new();
+        let mut f = TraceFacts::new(T, 1, 10);
+        for id in 100..140 {
+            f = f.with_embedded_id(id);
+        }
+        c.check(0, &f, &mut out);
+        let slot = c.open_trace(T, &mut Vec::new());
+        assert_ne!(c.traces[slot as usize].flags & INDEXED, 0);
+        assert_eq!(c.by_node.len(), c.tracked());
+        let sub = TraceFacts::new(T, 200, 10)
+            .with_standalone_subsegment(true)
+            .with_parent_id(139);
+        c.check(1, &sub, &mut out); // its parent is known: no orphan
+        c.check(2, &TraceFacts::new(T, 1, 10), &mut out);
+        let late = TraceFacts::new(T, 201, 10)
+            .with_standalone_subsegment(true)
+            .with_parent_id(300);
+        c.check(3, &late, &mut out);
+        c.check(
+            4,
+            &TraceFacts::new(T, 5, 10).with_embedded_id(300),
+            &mut out,
+        );
+        c.finish(&mut out);
+        assert_eq!(names(&out), [(2, "DuplicateId")]);
+        assert_eq!((c.by_node.len(), c.tracked()), (0, 0));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+        /// Chain walks for small traces, the node table for large ones, and the model agree.
+        #[test]
+        fn the_checker_agrees_with_the_model(
+            docs in proptest::collection::vec(arb_facts(), 1..80),
+            limit in 2_000u64..40_000,
+        ) {
+            let mut c = TraceChecker::new(TraceConfig::new().with_max_trace_bytes(limit));
+            let mut out = Vec::new();
+            for (i, (_, f)) in docs.iter().enumerate() {
+                c.check(i as u64, f, &mut out);
+                proptest::prop_assert!(c.memory_bytes() <= c.memory_bound());
+            }
+            c.finish(&mut out);
+            let got: Vec<_> = out.iter().map(|f| (f.position, f.kind)).collect();
+            proptest::prop_assert_eq!(got, model(&docs, limit));
+        }
     }
 }
