@@ -93,9 +93,14 @@ impl TraceFacts {
     /// its view. `None` when the view has no valid `trace_id` (never for a document the core
     /// accepted at the top level).
     pub fn from_segment(segment: &Segment<'_>, size: usize) -> Option<Self> {
-        let trace = segment.trace_id()?;
+        let trace_id = match segment.trace_id_str().and_then(trace_number) {
+            Some(n) => n,
+            None => segment
+                .trace_id()
+                .map(|t| (u128::from(t.epoch) << 96) | t.random)?,
+        };
         let mut facts = TraceFacts {
-            trace_id: (u128::from(trace.epoch) << 96) | trace.random,
+            trace_id,
             id: segment.id().and_then(hex_id),
             parent_id: segment.parent_id().and_then(hex_id),
             standalone: segment
@@ -240,11 +245,62 @@ fn hex_id(s: JsonStr<'_>) -> Option<u64> {
     if s.has_escapes() {
         return hex_u64(s.chars());
     }
-    let raw = s.raw();
-    if raw.len() != 16 || !raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+    let raw = s.raw().as_bytes();
+    if raw.len() != 16 {
         return None;
     }
-    u64::from_str_radix(raw, 16).ok()
+    hex_digits(raw)
+}
+
+/// What each byte is worth as a hex digit; [`NOT_HEX`] for a byte that is not one.
+// Evaluated at compile time: an index out of range would fail the build, not a run.
+#[allow(clippy::indexing_slicing)]
+const HEX: [u8; 256] = {
+    let mut table = [NOT_HEX; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
+
+/// [`HEX`]'s mark of a byte that is not a hex digit.
+const NOT_HEX: u8 = 0x80;
+
+/// Up to 16 hex digits (either case) as a number, by table: no branch per digit.
+#[inline]
+fn hex_digits(digits: &[u8]) -> Option<u64> {
+    let (mut n, mut bad) = (0u64, 0u8);
+    for &b in digits {
+        let d = HEX.get(usize::from(b)).copied().unwrap_or(NOT_HEX);
+        bad |= d;
+        n = (n << 4) | u64::from(d & 0x0f);
+    }
+    (bad & NOT_HEX == 0).then_some(n)
+}
+
+/// A trace id written plainly (`1-` + 8 hex digits + `-` + 24 hex digits, no escape) as
+/// [`TraceFacts::trace_id`] numbers it; `None` for any other text, which the view's parser
+/// then reads.
+fn trace_number(s: JsonStr<'_>) -> Option<u128> {
+    if s.has_escapes() {
+        return None;
+    }
+    let b = s.raw().as_bytes();
+    if b.len() != 35 || b.get(..2) != Some(b"1-") || b.get(10) != Some(&b'-') {
+        return None;
+    }
+    let epoch = hex_digits(b.get(2..10)?)?;
+    let high = hex_digits(b.get(11..19)?)?;
+    let low = hex_digits(b.get(19..35)?)?;
+    Some((u128::from(epoch) << 96) | (u128::from(high) << 64) | u128::from(low))
 }
 
 #[cfg(test)]
@@ -348,6 +404,57 @@ mod tests {
             .map(|k| annotation_key_hash(k.chars()))
             .collect();
         assert_eq!(f.annotation_keys(), want.as_slice());
+    }
+
+    #[test]
+    fn table_hex_agrees_with_the_view_and_the_standard_library() {
+        let mut v = Validator::default();
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..2_000 {
+            let epoch = next() as u32;
+            let random = (u128::from(next()) << 32) | u128::from(next() as u32);
+            let mut trace = format!("1-{epoch:08x}-{random:024x}");
+            let mut id = format!("{:016x}", next());
+            if round % 3 == 1 {
+                trace = trace.to_uppercase();
+                id = id.to_uppercase();
+            }
+            let doc = format!(
+                r#"{{"name":"web","id":"{id}","trace_id":"{trace}","start_time":1,"end_time":2}}"#
+            );
+            let seg = v
+                .parse(doc.as_bytes())
+                .expect("accepted")
+                .segment()
+                .expect("segment");
+            let view = seg.trace_id().expect("a trace id");
+            let want = (u128::from(view.epoch) << 96) | view.random;
+            assert_eq!(
+                seg.trace_id_str().and_then(trace_number),
+                Some(want),
+                "{trace}"
+            );
+            assert_eq!(want, (u128::from(epoch) << 96) | random);
+            assert_eq!(seg.id().and_then(hex_id), u64::from_str_radix(&id, 16).ok());
+        }
+        for bad in [
+            "000000000000000g",
+            "00000000000000-1",
+            "+000000000000001",
+            "0000000000000 01",
+        ] {
+            assert_eq!(hex_digits(bad.as_bytes()), None, "{bad}");
+        }
+        for b in 0..=255u8 {
+            let want = (b as char).to_digit(16).map(u64::from);
+            assert_eq!(hex_digits(&[b]), want, "{b}");
+        }
     }
 
     #[test]
