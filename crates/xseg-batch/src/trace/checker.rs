@@ -155,11 +155,26 @@ struct Trace {
     nodes: u32,
     /// Chain of this trace's waiting subsegments.
     pending: u32,
-    /// Distinct indexed annotation keys so far (until the warning).
-    keys: u32,
+    /// Distinct indexed annotation keys so far (until the warning, at
+    /// [`MAX_TRACE_ANNOTATIONS`] + 1).
+    keys: u8,
     /// Nodes in the chain.
     count: u16,
     flags: u8,
+    /// One bit per `(kind, value)` the chain may hold ([`seen_bit`]): a search for a value
+    /// whose bit is clear needs no walk. Bits are cleared only when the whole chain is freed.
+    seen: u32,
+}
+
+/// The bit of [`Trace::seen`] for `value` held as the node tag `tag`'s kind.
+// `Trace::keys` counts to one past the limit in a byte.
+const _: () = assert!(MAX_TRACE_ANNOTATIONS < u8::MAX as u32);
+
+const fn seen_bit(tag: u32, value: u64) -> u32 {
+    let kind = (tag >> 30) as u64;
+    let mixed =
+        (value ^ kind.wrapping_mul(0xA076_1D64_78BD_642F)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    1 << (mixed >> 59)
 }
 
 /// What a node holds.
@@ -452,8 +467,8 @@ impl<P: Copy> TraceChecker<P> {
                 let Some(t) = self.traces.get_mut(slot as usize) else {
                     break;
                 };
-                t.keys += 1;
-                if t.keys > MAX_TRACE_ANNOTATIONS {
+                t.keys = t.keys.saturating_add(1);
+                if u32::from(t.keys) > MAX_TRACE_ANNOTATIONS {
                     t.flags |= ANNOTATIONS_WARNED;
                     self.stats.annotations_over_limit += 1;
                     out.push(finding(TraceFindingKind::TraceAnnotationsOverLimit));
@@ -529,6 +544,7 @@ impl<P: Copy> TraceChecker<P> {
             keys: 0,
             count: 0,
             flags: 0,
+            seen: 0,
         };
         let slot = if self.free_trace != NIL {
             let slot = self.free_trace;
@@ -639,6 +655,9 @@ impl<P: Copy> TraceChecker<P> {
         let t = self.traces.get(slot as usize)?;
         let tag = tag(slot, kind);
         if t.flags & INDEXED == 0 {
+            if t.seen & seen_bit(tag, value) == 0 {
+                return None;
+            }
             return self.scan_chain(t.nodes, tag, value);
         }
         let hash = self.hash_node(tag, value);
@@ -692,6 +711,7 @@ impl<P: Copy> TraceChecker<P> {
         };
         t.nodes = index;
         t.count = t.count.saturating_add(1);
+        t.seen |= seen_bit(tag, value);
         self.tracked += 1;
         if t.flags & INDEXED != 0 {
             self.index_node(index, tag, value);
@@ -739,6 +759,7 @@ impl<P: Copy> TraceChecker<P> {
         let indexed = t.flags & INDEXED != 0;
         t.flags &= !INDEXED;
         t.count = 0;
+        t.seen = 0;
         let mut index = core::mem::replace(&mut t.nodes, NIL);
         while index != NIL {
             let next = self.nodes.get(index as usize).map_or(NIL, |n| n.next);
