@@ -24,7 +24,7 @@ static ALLOCATOR: Cap<System> = Cap::new(System, usize::MAX);
 /// Traces streamed. Ten million take minutes in an unoptimised build, so `cargo test` streams
 /// two hundred thousand (20 times the open traces: the steady state is reached after the
 /// first 10,000); `.ci/run` sets `XSEG_TRACE_MEMORY_TRACES=10000000` and runs this test
-/// optimised (without fat LTO), where the ten million took 83 s on a busy two-core machine.
+/// optimised (without fat LTO), where the ten million take about 3 s on a two-core machine.
 fn traces() -> u64 {
     std::env::var("XSEG_TRACE_MEMORY_TRACES")
         .ok()
@@ -36,7 +36,7 @@ fn traces() -> u64 {
 const OPEN: usize = 10_000;
 
 /// The ceiling on the checker's heap. 10,000 open traces of 7 ids and keys each (and a waiting
-/// subsegment for every tenth) measured 4.4 MB live and 5.1 MB at the peak, the same after
+/// subsegment for every tenth) measured 3.2 MB live and 3.4 MB at the peak, the same after
 /// two hundred thousand, one million and ten million traces.
 const CEILING: usize = 8 << 20;
 

@@ -225,8 +225,9 @@ struct Pending<P> {
 ///
 /// Memory is bounded: at most [`TraceConfig::max_open_traces`] traces are open, 48 bytes
 /// each plus their share of the index, and at most [`TraceConfig::max_tracked`] ids,
-/// annotation-key hashes and waiting subsegments are kept over all of them, about 22 bytes
-/// each (see [`memory_bytes`](Self::memory_bytes)).
+/// annotation-key hashes and waiting subsegments are kept over all of them, 16 bytes each
+/// plus a 9-byte index slot for those of traces past 32 (see
+/// [`memory_bytes`](Self::memory_bytes)).
 ///
 /// ```
 /// use xseg_batch::{TraceChecker, TraceConfig, TraceFacts, TraceFindingKind};
