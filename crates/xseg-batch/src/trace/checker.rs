@@ -520,6 +520,14 @@ impl<P: Copy> TraceChecker<P> {
     /// The slot of `key`'s trace, opened if needed (closing the least recently used one when
     /// `max_open_traces` are open), moved to the front of the recency list.
     fn open_trace(&mut self, key: u128, out: &mut Vec<TraceFinding<P>>) -> u32 {
+        // A trace's documents tend to come together: the newest trace needs no lookup.
+        if self
+            .traces
+            .get(self.newest as usize)
+            .is_some_and(|t| t.key == key)
+        {
+            return self.newest;
+        }
         let hash = self.hash_trace(key);
         let traces = &self.traces;
         let found = self.by_trace.find(wide(hash), |&(s, h)| {
