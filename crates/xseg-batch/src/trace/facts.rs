@@ -7,6 +7,7 @@
 //! document is copied: ids become `u64`, the trace id a `u128`, and each annotation key a
 //! 64-bit hash.
 
+use arrayvec::ArrayVec;
 use xseg::{Document, JsonStr, Segment, Validator};
 
 /// The trace-level facts of one accepted document: its trace, its id, its parent, whether
@@ -41,9 +42,103 @@ pub struct TraceFacts {
     in_progress: bool,
     size: u64,
     /// The embedded subsegments' ids, then the annotation key hashes.
-    values: Vec<u64>,
+    values: Values,
     /// Where the annotation key hashes start in `values`.
     keys_at: usize,
+}
+
+/// Ids and key hashes kept in place up to this many (most documents have fewer), so that the
+/// facts of most documents need no allocation.
+const INLINE_VALUES: usize = 6;
+
+/// The values of a [`TraceFacts`]: in place while few, on the heap past [`INLINE_VALUES`].
+#[derive(Clone, Debug)]
+enum Values {
+    Inline(ArrayVec<u64, INLINE_VALUES>),
+    Heap(Vec<u64>),
+}
+
+impl Default for Values {
+    fn default() -> Self {
+        Values::Inline(ArrayVec::new())
+    }
+}
+
+impl Values {
+    fn as_slice(&self) -> &[u64] {
+        match self {
+            Values::Inline(a) => a,
+            Values::Heap(v) => v,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+
+    /// The values on the heap, with room for `more` besides.
+    fn to_heap(inline: &[u64], more: usize) -> Vec<u64> {
+        let mut v = Vec::with_capacity((inline.len() + more).max(2 * INLINE_VALUES));
+        v.extend_from_slice(inline);
+        v
+    }
+
+    /// Makes room for `more` values.
+    fn reserve(&mut self, more: usize) {
+        match self {
+            Values::Heap(v) => v.reserve(more),
+            Values::Inline(a) => {
+                if a.len() + more > INLINE_VALUES {
+                    *self = Values::Heap(Self::to_heap(a, more));
+                }
+            }
+        }
+    }
+
+    fn push(&mut self, value: u64) {
+        match self {
+            Values::Heap(v) => v.push(value),
+            Values::Inline(a) => {
+                if a.is_full() {
+                    let mut v = Self::to_heap(a, 1);
+                    v.push(value);
+                    *self = Values::Heap(v);
+                } else {
+                    a.push(value);
+                }
+            }
+        }
+    }
+
+    fn insert(&mut self, at: usize, value: u64) {
+        match self {
+            Values::Heap(v) => v.insert(at.min(v.len()), value),
+            Values::Inline(a) => {
+                let at = at.min(a.len());
+                if a.is_full() {
+                    let mut v = Self::to_heap(a, 1);
+                    v.insert(at, value);
+                    *self = Values::Heap(v);
+                } else {
+                    a.insert(at, value);
+                }
+            }
+        }
+    }
+}
+
+impl PartialEq for Values {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Values {}
+
+impl core::hash::Hash for Values {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state);
+    }
 }
 
 impl TraceFacts {
@@ -108,16 +203,16 @@ impl TraceFacts {
                 .is_some_and(|k| k.eq_str("subsegment")),
             in_progress: segment.in_progress(),
             size: size as u64,
-            values: Vec::new(),
+            values: Values::default(),
             keys_at: 0,
         };
         let below = segment.descendants();
-        let keys = below.clone().map(|s| s.annotations().len()).sum::<usize>()
-            + segment.annotations().len();
-        facts.values.reserve_exact(below.len() + keys);
         facts
             .values
-            .extend(below.clone().filter_map(|s| s.id()).filter_map(hex_id));
+            .reserve(below.len() + segment.annotations().len());
+        for id in below.clone().filter_map(|s| s.id()).filter_map(hex_id) {
+            facts.values.push(id);
+        }
         facts.keys_at = facts.values.len();
         for entity in below {
             push_indexed_keys(&entity, &mut facts.values);
@@ -176,14 +271,14 @@ impl TraceFacts {
 
     /// The ids of the embedded subsegments, at every depth, in document order.
     pub fn embedded_ids(&self) -> &[u64] {
-        self.values.get(..self.keys_at).unwrap_or(&[])
+        self.values.as_slice().get(..self.keys_at).unwrap_or(&[])
     }
 
     /// The hashes of the annotation keys the service indexes (of the document and of every
     /// embedded subsegment; repeats included), in document order: the subsegments' first,
     /// then the document's own.
     pub fn annotation_keys(&self) -> &[u64] {
-        self.values.get(self.keys_at..).unwrap_or(&[])
+        self.values.as_slice().get(self.keys_at..).unwrap_or(&[])
     }
 }
 
@@ -226,7 +321,7 @@ fn hex_u64(chars: impl Iterator<Item = char>) -> Option<u64> {
 /// (RULES.md §5): a key of 1–500 characters from `[A-Za-z0-9_.]` (as the validator found it)
 /// with a string, number or boolean value. The value's length and range are not weighed
 /// here: see docs/TRACES.md.
-fn push_indexed_keys(entity: &Segment<'_>, out: &mut Vec<u64>) {
+fn push_indexed_keys(entity: &Segment<'_>, out: &mut Values) {
     for a in entity.annotations() {
         if a.is_scalar() && a.key_is_valid() {
             let key = a.key();
@@ -455,6 +550,36 @@ mod tests {
             let want = (b as char).to_digit(16).map(u64::from);
             assert_eq!(hex_digits(&[b]), want, "{b}");
         }
+    }
+
+    #[test]
+    fn values_spill_to_the_heap_unchanged() {
+        for n in 0..20usize {
+            for reserve in [0, 3, 7, 30] {
+                let (mut values, mut want) = (Values::default(), Vec::new());
+                values.reserve(reserve);
+                for i in 0..n as u64 {
+                    if i % 3 == 0 {
+                        let at = (i as usize / 2).min(want.len());
+                        values.insert(at, i);
+                        want.insert(at, i);
+                    } else {
+                        values.push(i);
+                        want.push(i);
+                    }
+                }
+                assert_eq!(values.as_slice(), want.as_slice(), "{n} {reserve}");
+                assert_eq!(
+                    matches!(values, Values::Inline(_)),
+                    n.max(reserve) <= INLINE_VALUES,
+                    "{n} {reserve}"
+                );
+            }
+        }
+        let inline = TraceFacts::new(1, 2, 3).with_embedded_id(4);
+        let mut heap = TraceFacts::new(1, 2, 3);
+        heap.values.reserve(100);
+        assert_eq!(heap.with_embedded_id(4), inline);
     }
 
     #[test]
