@@ -119,6 +119,14 @@ fn a_trace_crossing_500_kb_is_rejected_from_that_document_on() {
             limit: 512_000
         }
     );
+    // A later document counts with the accepted ones only, not with the rejected one.
+    assert_eq!(
+        findings[1].kind,
+        TraceFindingKind::TraceSizeExceeded {
+            trace_bytes: 480_000 + docs[10].len() as u64,
+            limit: 512_000
+        }
+    );
     let entry = first
         .unprocessed(Some("0000000000000009".into()))
         .expect("an entry");

@@ -406,8 +406,8 @@ impl<P: Copy> TraceChecker<P> {
         let bytes = t.bytes.saturating_add(facts.size());
         if t.flags & OVER_LIMIT != 0 || bytes > self.config.max_trace_bytes {
             let first = t.flags & OVER_LIMIT == 0;
+            // `bytes` counts the accepted documents only: the service keeps no rejected one.
             t.flags |= OVER_LIMIT;
-            t.bytes = bytes;
             self.stats.size_rejections += 1;
             out.push(finding(TraceFindingKind::TraceSizeExceeded {
                 trace_bytes: bytes,
@@ -1075,8 +1075,8 @@ mod tests {
         for (pos, (trace, f)) in docs.iter().enumerate() {
             let pos = pos as u64;
             let t = traces.entry(*trace).or_default();
-            t.bytes = t.bytes.saturating_add(f.size());
-            if t.over || t.bytes > limit {
+            let bytes = t.bytes.saturating_add(f.size());
+            if t.over || bytes > limit {
                 if !t.over {
                     t.known.clear();
                     t.complete.clear();
@@ -1086,12 +1086,13 @@ mod tests {
                 out.push((
                     pos,
                     TraceFindingKind::TraceSizeExceeded {
-                        trace_bytes: t.bytes,
+                        trace_bytes: bytes,
                         limit,
                     },
                 ));
                 continue;
             }
+            t.bytes = bytes;
             if let Some(id) = f.id() {
                 if !f.in_progress() && !t.complete.insert(id) {
                     out.push((pos, TraceFindingKind::DuplicateId));
