@@ -137,14 +137,25 @@ pub struct At {
     pub offset: u64,
 }
 
-/// The trace checks of one run: the checker, the labels of the sources seen, and the
+/// Source labels a [`TraceHost`] keeps: a long-running `listen` sees a new peer address per
+/// client socket, so the labels are a ring of the most recent ones, not a growing list.
+pub const MAX_SOURCE_LABELS: usize = 4096;
+
+/// What a finding names as its source when its label has left the ring: its document came
+/// [`MAX_SOURCE_LABELS`] distinct sources ago and its trace stayed open since (an orphan).
+pub const FORGOTTEN_SOURCE: &str = "(an earlier source)";
+
+/// The trace checks of one run: the checker, the labels of the recent sources, and the
 /// findings waiting to be reported.
 #[derive(Debug)]
 pub struct TraceHost {
     checker: TraceChecker<At>,
-    sources: Vec<String>,
+    /// Source number and label, at the number's slot modulo [`MAX_SOURCE_LABELS`].
+    sources: Vec<(u32, String)>,
     by_label: HashMap<String, u32>,
-    /// The index of the last label looked up.
+    /// The number the next new label gets.
+    next_source: u32,
+    /// The number of the last label looked up.
     last: u32,
     seq: u64,
     pending: Vec<TraceFinding<At>>,
@@ -157,7 +168,8 @@ impl TraceHost {
             checker: TraceChecker::new(config),
             sources: Vec::new(),
             by_label: HashMap::new(),
-            last: 0,
+            next_source: 0,
+            last: u32::MAX,
             seq: 0,
             pending: Vec::new(),
         }
@@ -168,27 +180,41 @@ impl TraceHost {
         &self.checker
     }
 
-    /// The index of `label` (a file name, a peer address), kept once per distinct label.
+    /// The number of `label` (a file name, a peer address): the same while the label is one
+    /// of the [`MAX_SOURCE_LABELS`] most recent distinct ones.
     fn source_index(&mut self, label: &str) -> u32 {
         // Most documents come from the source of the one before.
-        if self
-            .sources
-            .get(self.last as usize)
-            .is_some_and(|s| s == label)
-        {
+        if self.label(self.last) == Some(label) {
             return self.last;
         }
-        let i = match self.by_label.get(label) {
-            Some(&i) => i,
+        let number = match self.by_label.get(label) {
+            Some(&n) => n,
             None => {
-                let i = u32::try_from(self.sources.len()).unwrap_or(u32::MAX);
-                self.sources.push(label.to_owned());
-                self.by_label.insert(label.to_owned(), i);
-                i
+                let n = self.next_source;
+                self.next_source = n.wrapping_add(1);
+                let entry = (n, label.to_owned());
+                let slot = n as usize % MAX_SOURCE_LABELS;
+                match self.sources.get_mut(slot) {
+                    Some(old) => {
+                        let (_, gone) = std::mem::replace(old, entry);
+                        self.by_label.remove(&gone);
+                    }
+                    None => self.sources.push(entry),
+                }
+                self.by_label.insert(label.to_owned(), n);
+                n
             }
         };
-        self.last = i;
-        i
+        self.last = number;
+        number
+    }
+
+    /// The label of source `number`, while it is kept.
+    fn label(&self, number: u32) -> Option<&str> {
+        self.sources
+            .get(number as usize % MAX_SOURCE_LABELS)
+            .filter(|(n, _)| *n == number)
+            .map(|(_, l)| l.as_str())
     }
 
     /// Feeds one document (in input order) to the checker: `facts` is `None` for a document
@@ -261,10 +287,7 @@ impl TraceHost {
         extra: &[(&str, Extra<'_>)],
         out: &mut Vec<u8>,
     ) -> io::Result<()> {
-        let source = self
-            .sources
-            .get(f.position.source as usize)
-            .map_or("", String::as_str);
+        let source = self.label(f.position.source).unwrap_or(FORGOTTEN_SOURCE);
         let at = f.position;
         write_trace_finding(
             printer,
@@ -475,6 +498,43 @@ mod tests {
             })
             .collect();
         assert_eq!(got, [(0, 0), (0, 1), (1, 2), (0, 3), (2, 4), (1, 5)]);
-        assert_eq!(host.sources, ["a", "b", "c"]);
+        let labels: Vec<_> = (0..4).map(|n| host.label(n)).collect();
+        assert_eq!(labels, [Some("a"), Some("b"), Some("c"), None]);
+    }
+
+    #[test]
+    fn source_labels_stay_bounded_and_orphans_keep_recent_ones() {
+        use xseg_batch::TraceFacts;
+        let mut host = TraceHost::new(TraceConfig::new());
+        let orphan = |trace: u128| {
+            TraceFacts::new(trace, 1, 10)
+                .with_standalone_subsegment(true)
+                .with_parent_id(2)
+        };
+        host.check("first", Some(1), None, 0, Some(&orphan(1)));
+        for i in 0..3 * MAX_SOURCE_LABELS {
+            host.check(&format!("127.0.0.1:{i}"), Some(1), None, 0, None);
+        }
+        host.check("last", Some(1), None, 0, Some(&orphan(2)));
+        assert!(host.sources.len() <= MAX_SOURCE_LABELS);
+        assert!(host.by_label.len() <= MAX_SOURCE_LABELS);
+        assert_eq!(host.by_label.len(), host.sources.len());
+        // A label seen again is numbered again, and kept.
+        let (a, _) = host.check("first", None, None, 0, None);
+        let (b, _) = host.check("127.0.0.1:1", None, None, 0, None);
+        let (c, _) = host.check("first", None, None, 0, None);
+        assert_eq!(a.source, c.source);
+        assert_ne!(a.source, b.source);
+        let mut printer = Printer::new(Style::new(Format::Text));
+        let mut out = Vec::new();
+        host.finish(&mut printer, &mut out).expect("printed");
+        let text = String::from_utf8(out).expect("UTF-8");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(
+            lines[0].starts_with(&format!("{FORGOTTEN_SOURCE}:1")),
+            "{text}"
+        );
+        assert!(lines[1].starts_with("last:1"), "{text}");
     }
 }
