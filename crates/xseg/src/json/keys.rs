@@ -1,11 +1,17 @@
 //! Object keys: finding them, fingerprinting them, and detecting a key repeated in one object.
 //!
-//! Every key of an open object is kept in [`Scratch::keys`](super::Scratch) as a [`KeyEntry`]: a
-//! fingerprint of the unescaped key (length, first and last eight bytes, mixed) plus its span.
-//! When the object closes, [`close_in`] sends only possible repeats (a 64-bit filter over the
-//! fingerprints) to a comparison of the keys themselves, and forgets the object's keys.
+//! Each open object has a [`KeySet`]: a 128-bit Bloom filter over the fingerprints of its keys
+//! (length, first and last eight bytes, mixed; two bits per key). A key whose bits are not both
+//! set yet cannot repeat an earlier one, which is the case for almost every key, so nothing else
+//! is kept. When both bits are set, the object's members read so far (already validated) are
+//! walked again and compared with the key ([`KeySet::add`]'s cold path): a real repeat is
+//! recorded, and after a false alarm the object switches to keeping every key as a
+//! [`KeyEntry`] in [`Scratch::keys`](super::Scratch), checked when it closes ([`close_in`]).
+//! Each object is walked again at most once, so the extra work is at most the input's size
+//! times its nesting depth, and nothing in an object without a repeat or false alarm.
 
 use super::lex::{eof_or, scan_string, ws};
+use super::walk::Members;
 use super::{JsonStr, SynErr};
 use crate::error::ErrorKind;
 use crate::scan;
@@ -15,10 +21,14 @@ use crate::scan;
 pub(crate) struct KeyEntry {
     /// The key's fingerprint ([`key_fingerprint`]).
     pub hash: u64,
-    key_start: u32,
-    key_end: u32,
-    value_start: u32,
-    escaped: bool,
+    /// Offset just after the key's opening quote.
+    pub key_start: u32,
+    /// Offset of the key's closing quote.
+    pub key_end: u32,
+    /// Offset of the member's value.
+    pub value_start: u32,
+    /// Whether the key holds escapes.
+    pub escaped: bool,
 }
 
 #[inline(always)]
@@ -93,11 +103,8 @@ pub(crate) fn scan_key(b: &[u8], pos: usize) -> Result<(usize, bool, Option<u64>
         if m != 0 {
             let i = (m.trailing_zeros() / 8) as usize;
             if b.get(pos + i) == Some(&b'"') {
-                let head = if i == 0 {
-                    0
-                } else {
-                    w & (u64::MAX >> (64 - 8 * i))
-                };
+                // i < 8: the shift is in range
+                let head = w & !(u64::MAX << (8 * i));
                 return Ok((pos + i, false, Some(mix(i, head, 0))));
             }
         }
@@ -135,14 +142,9 @@ pub(crate) fn key_fingerprint(s: JsonStr<'_>) -> u64 {
     mix(len, head, if len > 8 { tail } else { 0 })
 }
 
-/// Reads `"key" :` at `pos` of `b` and records the key in `keys`.
+/// Reads `"key" :` at `pos` of `b`: the key, its fingerprint and where its value starts.
 #[inline(always)]
-pub(crate) fn key_in(
-    b: &[u8],
-    text: &str,
-    keys: &mut Vec<KeyEntry>,
-    pos: usize,
-) -> Result<(usize, usize, bool, usize), SynErr> {
+pub(crate) fn key_in(b: &[u8], text: &str, pos: usize) -> Result<KeyEntry, SynErr> {
     if b.get(pos) != Some(&b'"') {
         return Err(eof_or(b, pos, ErrorKind::KeyMustBeString));
     }
@@ -159,14 +161,120 @@ pub(crate) fn key_in(
         }
         None => key_fingerprint_raw(b, pos + 1, end),
     };
-    keys.push(KeyEntry {
+    Ok(KeyEntry {
         hash,
         key_start: (pos + 1) as u32,
         key_end: end as u32,
         value_start: p as u32,
         escaped,
-    });
-    Ok((pos + 1, end, escaped, p))
+    })
+}
+
+/// "None" for the `u32` fields of [`KeySet`].
+const NONE: u32 = u32::MAX;
+
+/// Repeated-key tracking for one open object (see the module documentation).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct KeySet {
+    /// Two 64-bit halves of the filter; each key sets one bit in each.
+    filter: [u64; 2],
+    /// Offset of the object's `{`.
+    start: u32,
+    /// Offset of the value of the first repeated key found, or [`NONE`].
+    repeat: u32,
+    /// Where this object's keys start in the key list once it keeps them, or [`NONE`].
+    keys_start: u32,
+}
+
+impl KeySet {
+    /// Tracking for the object whose `{` is at `start`, by the filter first.
+    #[inline(always)]
+    pub(crate) fn new(start: usize) -> Self {
+        KeySet {
+            filter: [0; 2],
+            start: start as u32,
+            repeat: NONE,
+            keys_start: NONE,
+        }
+    }
+
+    /// Tracking for the object whose `{` is at `start` that keeps every key from the first,
+    /// for objects with many keys and large values (entities), which a second walk would cost
+    /// more than the list.
+    #[inline(always)]
+    pub(crate) fn kept(start: usize, keys: &[KeyEntry]) -> Self {
+        KeySet {
+            filter: [u64::MAX; 2],
+            start: start as u32,
+            repeat: NONE,
+            keys_start: keys.len() as u32,
+        }
+    }
+
+    /// Adds the object's next key, in document order. Once the object keeps its keys or has
+    /// a repeat, its filter is full, so every key takes the cold path.
+    #[inline(always)]
+    pub(crate) fn add(&mut self, text: &str, keys: &mut Vec<KeyEntry>, k: &KeyEntry) {
+        let lo = 1u64 << (k.hash >> 58);
+        let hi = 1u64 << ((k.hash >> 52) & 63);
+        let [f0, f1] = self.filter;
+        if f0 & lo != 0 && f1 & hi != 0 {
+            self.add_cold(text, keys, k);
+        } else {
+            self.filter = [f0 | lo, f1 | hi];
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn add_cold(&mut self, text: &str, keys: &mut Vec<KeyEntry>, k: &KeyEntry) {
+        if self.keys_start != NONE {
+            keys.push(*k);
+        } else if self.repeat == NONE {
+            self.probe(text, keys, k);
+            self.filter = [u64::MAX; 2];
+        }
+    }
+
+    /// Both filter bits of `k` were set: walks the members read so far, which the reader has
+    /// already validated, for an equal key. Either records the repeat or, after a false alarm,
+    /// keeps every key of the object from now on.
+    fn probe(&mut self, text: &str, keys: &mut Vec<KeyEntry>, k: &KeyEntry) {
+        let from = keys.len();
+        for (ks, v) in Members::new(text.as_bytes(), self.start as usize) {
+            if ks.start >= k.key_start as usize {
+                break;
+            }
+            let e = KeyEntry {
+                hash: key_fingerprint(ks.str_in(text)),
+                key_start: ks.start as u32,
+                key_end: ks.end as u32,
+                value_start: v.start,
+                escaped: ks.escaped,
+            };
+            if e.hash == k.hash && keys_equal(text, &e, k) {
+                keys.truncate(from);
+                self.repeat = k.value_start;
+                return;
+            }
+            keys.push(e);
+        }
+        keys.push(*k);
+        self.keys_start = from as u32;
+    }
+
+    /// The object closed: forgets its keys and returns the offset of the value of the
+    /// earliest second occurrence of a repeated key (D7).
+    #[inline(always)]
+    pub(crate) fn close(self, text: &str, keys: &mut Vec<KeyEntry>) -> Option<u32> {
+        if self.keys_start != NONE {
+            close_in(text, keys, self.keys_start as usize)
+        } else if self.repeat != NONE {
+            Some(self.repeat)
+        } else {
+            None
+        }
+    }
 }
 
 fn key_str<'t>(text: &'t str, e: &KeyEntry) -> JsonStr<'t> {
@@ -188,8 +296,8 @@ fn keys_equal(text: &str, a: &KeyEntry, b: &KeyEntry) -> bool {
 
 /// Forgets the keys from `keys_start` on (an object that closed); returns the offset of the
 /// value of the earliest second occurrence of a repeated key among them (D7).
-#[inline]
-pub(crate) fn close_in(text: &str, keys: &mut Vec<KeyEntry>, keys_start: usize) -> Option<u32> {
+#[inline(never)]
+fn close_in(text: &str, keys: &mut Vec<KeyEntry>, keys_start: usize) -> Option<u32> {
     let best = match keys.get_mut(keys_start..) {
         Some(ks) if ks.len() > 16 => repeat_sorted(text, ks),
         Some(ks) if ks.len() > 1 => repeat_small(text, ks),

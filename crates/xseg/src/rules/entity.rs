@@ -88,7 +88,7 @@ impl Checker<'_, '_> {
         depth: usize,
         top: bool,
     ) -> R<usize> {
-        let mut it = self.r.obj_begin(start, depth)?;
+        let mut it = self.r.obj_begin_kept(start, depth)?;
         st.fields.start = start as u32;
         let slot = if self.table.record {
             self.table.entities.push(EntityRecord::EMPTY);
