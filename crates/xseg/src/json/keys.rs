@@ -122,6 +122,28 @@ pub(crate) fn key_fingerprint_raw(b: &[u8], start: usize, end: usize) -> u64 {
     mix(len, head, tail)
 }
 
+/// Whether the unescaped key `a` equals `b`, given that their fingerprints are equal: without
+/// a call to `memcmp` for the keys the documented tables hold.
+///
+/// Up to eight bytes the fingerprint decides alone: it is then `(head × odd) ^ len`, and
+/// multiplying by an odd number is a bijection on `u64`, so equal fingerprints and lengths mean
+/// equal bytes. From nine to sixteen bytes the first and last eight bytes cover the key.
+#[inline(always)]
+pub(crate) fn same_fingerprinted(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n <= 8 {
+        return true;
+    }
+    if n <= 16 {
+        let word = |s: &[u8], at: usize| load_le(s, at, 8);
+        return word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8);
+    }
+    a == b
+}
+
 /// Fingerprint of the unescaped text of `s`; equal to [`key_fingerprint_raw`] of that text.
 pub(crate) fn key_fingerprint(s: JsonStr<'_>) -> u64 {
     if !s.has_escapes() {
@@ -346,6 +368,43 @@ fn repeat_sorted(text: &str, ks: &mut [KeyEntry]) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fingerprinted_keys_compare_like_bytes() {
+        let keys = [
+            "",
+            "a",
+            "id",
+            "type",
+            "seven77",
+            "eight888",
+            "parent_id",
+            "start_time",
+            "annotations",
+            "precursor_ids",
+            "sixteen_bytes_16",
+            "seventeen_bytes_17",
+        ];
+        for k in keys {
+            let a = k.as_bytes();
+            assert!(same_fingerprinted(a, a), "{k}");
+            // every single-byte change: unequal, and up to eight bytes the fingerprint differs
+            for i in 0..a.len() {
+                let mut b = a.to_vec();
+                b[i] ^= 0x20;
+                let fa = key_fingerprint(JsonStr::new(k, false));
+                let fb = key_fingerprint_raw(&b, 0, b.len());
+                if a.len() <= 8 {
+                    assert_ne!(fa, fb, "{k} at {i}");
+                } else {
+                    assert!(!same_fingerprinted(a, &b), "{k} at {i}");
+                }
+            }
+            let mut longer = a.to_vec();
+            longer.push(b'x');
+            assert!(!same_fingerprinted(a, &longer), "{k}");
+        }
+    }
 
     #[test]
     fn decodes_escapes_and_surrogate_pairs() {
