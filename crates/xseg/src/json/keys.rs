@@ -241,7 +241,11 @@ impl KeySet {
         let hi = 1u64 << ((k.hash >> 52) & 63);
         let [f0, f1] = self.filter;
         if f0 & lo != 0 && f1 & hi != 0 {
-            self.add_cold(text, keys, k);
+            if self.keys_start != NONE {
+                keys.push(*k);
+            } else {
+                self.add_cold(text, keys, k);
+            }
         } else {
             self.filter = [f0 | lo, f1 | hi];
         }
@@ -250,9 +254,7 @@ impl KeySet {
     #[cold]
     #[inline(never)]
     fn add_cold(&mut self, text: &str, keys: &mut Vec<KeyEntry>, k: &KeyEntry) {
-        if self.keys_start != NONE {
-            keys.push(*k);
-        } else if self.repeat == NONE {
+        if self.repeat == NONE {
             self.probe(text, keys, k);
             self.filter = [u64::MAX; 2];
         }
