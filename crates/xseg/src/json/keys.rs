@@ -17,7 +17,7 @@ use crate::error::ErrorKind;
 use crate::scan;
 
 /// One object key, for repeated-key detection.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct KeyEntry {
     /// The key's fingerprint ([`key_fingerprint`]).
     pub hash: u64,
@@ -220,17 +220,15 @@ impl KeySet {
         }
     }
 
-    /// Tracking for the object whose `{` is at `start` that keeps every key from the first,
-    /// for objects with many keys and large values (entities), which a second walk would cost
-    /// more than the list.
-    #[inline(always)]
-    pub(crate) fn kept(start: usize, keys: &[KeyEntry]) -> Self {
-        KeySet {
-            filter: [u64::MAX; 2],
-            start: start as u32,
-            repeat: NONE,
-            keys_start: keys.len() as u32,
+    /// Records a repeat the caller found itself (a documented entity key seen twice, which it
+    /// does not add): `at` is the offset of the second occurrence's value, in document order
+    /// with the keys added.
+    #[inline]
+    pub(crate) fn record_repeat(&mut self, at: usize) {
+        if self.repeat == NONE {
+            self.repeat = at as u32;
         }
+        self.filter = [u64::MAX; 2];
     }
 
     /// Adds the object's next key, in document order. Once the object keeps its keys or has
@@ -292,7 +290,8 @@ impl KeySet {
     #[inline(always)]
     pub(crate) fn close(self, text: &str, keys: &mut Vec<KeyEntry>) -> Option<u32> {
         if self.keys_start != NONE {
-            close_in(text, keys, self.keys_start as usize)
+            let listed = close_in(text, keys, self.keys_start as usize);
+            min_opt(listed, (self.repeat != NONE).then_some(self.repeat))
         } else if self.repeat != NONE {
             Some(self.repeat)
         } else {

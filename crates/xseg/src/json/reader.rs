@@ -71,8 +71,8 @@ pub(crate) struct Reader<'a, 's, S> {
     text: &'a str,
     max_depth: usize,
     scratch: &'s mut Scratch,
-    /// The fingerprint of the key [`obj_key`](Self::obj_key) returned last.
-    last_hash: u64,
+    /// The key [`obj_key`](Self::obj_key) returned last.
+    last_key: KeyEntry,
     /// Receives the keys repeated in objects the reader closes itself.
     pub sink: S,
 }
@@ -87,7 +87,7 @@ impl<'a, 's, S: RepeatSink> Reader<'a, 's, S> {
             text,
             max_depth,
             scratch,
-            last_hash: 0,
+            last_key: KeyEntry::default(),
             sink,
         }
     }
@@ -292,19 +292,39 @@ impl<'a, 's, S: RepeatSink> Reader<'a, 's, S> {
         })
     }
 
-    /// [`obj_begin`](Self::obj_begin) for an object with many members and large values (an
-    /// entity): its keys are kept in a list from the first instead of being filtered, so a
-    /// possible repeat never walks the object a second time.
-    pub(crate) fn obj_begin_kept(&mut self, start: usize, depth: usize) -> R<ObjIter> {
-        let mut it = self.obj_begin(start, depth)?;
-        it.keys = KeySet::kept(start, &self.scratch.keys);
-        Ok(it)
-    }
-
     /// The next member of an object: its key and the offset of its value, or `None` after the
     /// closing brace. The caller reads the value and stores the offset after it in `it.pos`.
     #[inline(always)]
     pub(crate) fn obj_key(&mut self, it: &mut ObjIter) -> R<Option<(JsonStr<'a>, usize)>> {
+        let member = self.obj_key_untracked(it)?;
+        if member.is_some() {
+            self.track_key(it);
+        }
+        Ok(member)
+    }
+
+    /// Adds the key [`obj_key_untracked`](Self::obj_key_untracked) returned last to the
+    /// object's repeated-key tracking.
+    #[inline(always)]
+    pub(crate) fn track_key(&mut self, it: &mut ObjIter) {
+        let k = self.last_key;
+        it.keys.add(self.text, &mut self.scratch.keys, &k);
+    }
+
+    /// Records a repeated key the caller found itself instead of calling
+    /// [`track_key`](Self::track_key); `at` is the offset of the repeat's value.
+    #[inline]
+    pub(crate) fn repeat_at(&mut self, it: &mut ObjIter, at: usize) {
+        it.keys.record_repeat(at);
+    }
+
+    /// [`obj_key`](Self::obj_key) without adding the key to the object's repeated-key tracking:
+    /// the caller either calls [`track_key`](Self::track_key) or checks the key itself.
+    #[inline(always)]
+    pub(crate) fn obj_key_untracked(
+        &mut self,
+        it: &mut ObjIter,
+    ) -> R<Option<(JsonStr<'a>, usize)>> {
         let mut pos = self.ws(it.pos);
         if it.first {
             it.first = false;
@@ -323,8 +343,7 @@ impl<'a, 's, S: RepeatSink> Reader<'a, 's, S> {
             }
         }
         let k = key_in(self.b, self.text, pos)?;
-        it.keys.add(self.text, &mut self.scratch.keys, &k);
-        self.last_hash = k.hash;
+        self.last_key = k;
         Ok(Some((
             self.str_at(k.key_start as usize, k.key_end as usize, k.escaped),
             k.value_start as usize,
@@ -334,7 +353,7 @@ impl<'a, 's, S: RepeatSink> Reader<'a, 's, S> {
     /// The fingerprint of the key [`obj_key`](Self::obj_key) returned last.
     #[inline(always)]
     pub(crate) fn last_key_fingerprint(&self) -> u64 {
-        self.last_hash
+        self.last_key.hash
     }
 
     /// Closes an object read to its end: the offset after it, and where its earliest repeated

@@ -88,7 +88,7 @@ impl Checker<'_, '_> {
         depth: usize,
         top: bool,
     ) -> R<usize> {
-        let mut it = self.r.obj_begin_kept(start, depth)?;
+        let mut it = self.r.obj_begin(start, depth)?;
         st.fields.start = start as u32;
         let slot = if self.table.record {
             self.table.entities.push(EntityRecord::EMPTY);
@@ -96,11 +96,22 @@ impl Checker<'_, '_> {
         } else {
             None
         };
-        while let Some((key, vpos)) = self.r.obj_key(&mut it)? {
+        // Repeated keys: a documented key repeats when its field is already recorded, so only
+        // the other keys go to the reader's filter, which then rarely has to walk the entity
+        // (with its subsegments) a second time.
+        while let Some((key, vpos)) = self.r.obj_key_untracked(&mut it)? {
             let fingerprint = self.r.last_key_fingerprint();
             it.pos = match Field::of_fingerprint(key, fingerprint) {
-                Some(f) => self.entity_field(st, f, vpos, depth + 1, top)?,
-                None => self.r.value(vpos, depth + 1)?,
+                Some(f) => {
+                    if st.fields.get_raw(f).is_some() {
+                        self.r.repeat_at(&mut it, vpos);
+                    }
+                    self.entity_field(st, f, vpos, depth + 1, top)?
+                }
+                None => {
+                    self.r.track_key(&mut it);
+                    self.r.value(vpos, depth + 1)?
+                }
             };
         }
         let (end, dup) = self.r.obj_close(it);
