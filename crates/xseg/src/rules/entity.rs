@@ -204,7 +204,10 @@ impl Checker<'_, '_> {
             Field::User => {
                 if !v.is_str() {
                     st.h(ErrorKind::ExpectedString, at);
-                } else if v.str_in(self.text()).char_count() > limits::MAX_USER_CHARS {
+                } else if v
+                    .str_in(self.text())
+                    .more_chars_than(limits::MAX_USER_CHARS)
+                {
                     self.lint(st, ErrorKind::LongUser, at);
                 }
             }
