@@ -8,7 +8,9 @@
 //! recorded, and after a false alarm the object switches to keeping every key as a
 //! [`KeyEntry`] in [`Scratch::keys`](super::Scratch), checked when it closes ([`close_in`]).
 //! Each object is walked again at most once, so the extra work is at most the input's size
-//! times its nesting depth, and nothing in an object without a repeat or false alarm.
+//! times its nesting depth, and nothing in an object without a repeat or false alarm. A caller
+//! that recognizes some keys itself (the entity reader, by its documented fields) reports their
+//! repeats with [`KeySet::record_repeat`] and adds only the other keys.
 
 use super::lex::{eof_or, scan_string, ws};
 use super::walk::Members;
