@@ -94,7 +94,8 @@ fn load_le(b: &[u8], at: usize, n: usize) -> u64 {
 
 /// Scans a key whose opening quote is at `pos - 1`: the index of its closing quote, whether it
 /// holds escapes, and its fingerprint ([`key_fingerprint`] of the unescaped text). A key of
-/// fewer than eight bytes — most keys — is found and fingerprinted from a single load.
+/// fewer than eight bytes — most keys — is found and fingerprinted from a single load, one of
+/// fewer than sixteen bytes from two.
 #[inline(always)]
 pub(crate) fn scan_key(b: &[u8], pos: usize) -> Result<(usize, bool, Option<u64>), SynErr> {
     if let Some(chunk) = b.get(pos..pos + 8) {
@@ -109,10 +110,39 @@ pub(crate) fn scan_key(b: &[u8], pos: usize) -> Result<(usize, bool, Option<u64>
                 let head = w & !(u64::MAX << (8 * i));
                 return Ok((pos + i, false, Some(mix(i, head, 0))));
             }
+        } else if let Some(found) = second_word(b, pos, w) {
+            return Ok(found);
         }
     }
     let (end, escaped) = scan_string(b, pos)?;
     Ok((end, escaped, None))
+}
+
+/// [`scan_key`] for a key whose first eight bytes `w` (from `pos`) hold no quote, backslash or
+/// control character: its end and fingerprint when the next eight bytes close it. Inlined in
+/// optimized builds only: unoptimized ones would otherwise keep its locals in every frame of
+/// the recursive entity reader, which must fit the nesting limit in a 2 MiB stack.
+#[cfg_attr(not(debug_assertions), inline(always))]
+fn second_word(b: &[u8], pos: usize, w: u64) -> Option<(usize, bool, Option<u64>)> {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(b.get(pos + 8..pos + 16)?);
+    let w2 = u64::from_le_bytes(word);
+    let m2 = scan::special_mask(w2);
+    if m2 == 0 {
+        return None;
+    }
+    let i = (m2.trailing_zeros() / 8) as usize;
+    if b.get(pos + 8 + i) != Some(&b'"') {
+        return None;
+    }
+    // the last eight bytes of a key of 8 + i bytes (none when i = 0: a key of eight bytes is
+    // its head); 0 < i < 8 keeps both shifts in range
+    let tail = if i == 0 {
+        0
+    } else {
+        (w >> (8 * i)) | (w2 << (64 - 8 * i))
+    };
+    Some((pos + 8 + i, false, Some(mix(8 + i, w, tail))))
 }
 
 /// Fingerprint of the raw key `b[start..end]`, which holds no escapes.
@@ -424,12 +454,25 @@ mod tests {
             key_fingerprint(long),
             key_fingerprint(JsonStr::new("start_time_of_day", false))
         );
-        for key in ["", "a", "id", "seven77", "eight888", "start_time"] {
+        for key in [
+            "",
+            "a",
+            "id",
+            "seven77",
+            "eight888",
+            "parent_id",
+            "start_time",
+            "fifteen_bytes15",
+            "sixteen_bytes_16",
+            "seventeen_bytes17",
+        ] {
             let doc = format!("\"{key}\": 1, \"padding after the key\"");
             let (end, esc, fp) = scan_key(doc.as_bytes(), 1).unwrap();
             assert_eq!((end, esc), (1 + key.len(), false), "{key}");
             let want = key_fingerprint(JsonStr::new(key, false));
             assert_eq!(fp.unwrap_or(want), want, "{key}");
+            // keys of fewer than sixteen bytes are fingerprinted from the scan's own words
+            assert_eq!(fp.is_some(), key.len() < 16, "{key}");
         }
         let doc = b"{\"start_time_of_day\":1}";
         assert_eq!(
