@@ -5,13 +5,36 @@ use super::SynErr;
 use crate::error::ErrorKind;
 use crate::scan;
 
+/// The value of each hex digit byte, and 0xFF for every other byte.
+// Built at compile time: an index out of range fails the build.
+#[allow(clippy::indexing_slicing)]
+const HEX: [u8; 256] = {
+    let mut t = [0xFFu8; 256];
+    let mut c = 0usize;
+    while c < 256 {
+        t[c] = match c as u8 {
+            d @ b'0'..=b'9' => d - b'0',
+            d @ b'a'..=b'f' => d - b'a' + 10,
+            d @ b'A'..=b'F' => d - b'A' + 10,
+            _ => 0xFF,
+        };
+        c += 1;
+    }
+    t
+};
+
 /// The value of four hex digits.
+#[inline]
 pub(crate) fn hex4(s: &[u8]) -> Option<u32> {
     let mut v = 0u32;
+    let mut bad = 0u8;
     for &c in s.get(..4)? {
-        v = v * 16 + (c as char).to_digit(16)?;
+        // a `u8` index is always within the 256 entries
+        let d = HEX.get(usize::from(c)).copied().unwrap_or(0xFF);
+        bad |= d;
+        v = v << 4 | u32::from(d & 0x0F);
     }
-    Some(v)
+    (bad & 0xF0 == 0).then_some(v)
 }
 
 /// Skips JSON white space from `pos`.
@@ -190,6 +213,19 @@ mod tests {
             scan_string(br#"\u12"#, 0),
             Err((ErrorKind::UnexpectedEof, 4))
         );
+    }
+
+    #[test]
+    fn hex_digits_match_to_digit() {
+        for c in 0..=255u8 {
+            let want = (c as char).to_digit(16);
+            let quad = [b'1', c, b'0', c];
+            let expect = want.map(|d| 0x1000 | d << 8 | d);
+            assert_eq!(hex4(&quad), expect, "{c:#x}");
+        }
+        assert_eq!(hex4(b"00e9"), Some(0xE9));
+        assert_eq!(hex4(b"FfFf"), Some(0xFFFF));
+        assert_eq!(hex4(b"123"), None);
     }
 
     #[test]

@@ -19,9 +19,9 @@ pub(crate) mod walk;
 
 use crate::error::ErrorKind;
 
-pub(crate) use keys::const_fingerprint;
 #[cfg(test)]
 pub(crate) use keys::key_fingerprint;
+pub(crate) use keys::{const_fingerprint, same_fingerprinted};
 pub(crate) use lex::ws;
 pub(crate) use reader::{Reader, RepeatSink, Scratch};
 pub use str::{DecodedChars, JsonStr};

@@ -7,7 +7,7 @@
 //! [`Reader::obj_end`]) and back to the caller for objects it closes with
 //! [`Reader::obj_close`].
 
-use super::keys::{close_in, key_in, KeyEntry};
+use super::keys::{key_in, KeyEntry, KeySet};
 use super::lex::{eof_or, scan_literal, scan_number, scan_string, ws};
 use super::{JsonStr, SynErr, ValueKind, ValueSpan};
 use crate::error::ErrorKind;
@@ -26,13 +26,13 @@ pub(crate) trait RepeatSink {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Open {
     is_object: bool,
-    keys_start: u32,
+    keys: KeySet,
 }
 
 /// Reusable buffers; their capacity survives between documents.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
-    /// The keys of every open object, for repeated-key detection.
+    /// The keys of the open objects that keep theirs, for repeated-key detection.
     pub keys: Vec<KeyEntry>,
     /// The containers the skipper has open.
     pub open: Vec<Open>,
@@ -51,7 +51,7 @@ impl Scratch {
 /// An object being read member by member ([`Reader::obj_begin`]).
 #[derive(Debug)]
 pub(crate) struct ObjIter {
-    keys_start: usize,
+    keys: KeySet,
     /// After each member, the caller stores here the offset just after the member's value.
     pub pos: usize,
     first: bool,
@@ -71,6 +71,8 @@ pub(crate) struct Reader<'a, 's, S> {
     text: &'a str,
     max_depth: usize,
     scratch: &'s mut Scratch,
+    /// The key [`obj_key`](Self::obj_key) returned last.
+    last_key: KeyEntry,
     /// Receives the keys repeated in objects the reader closes itself.
     pub sink: S,
 }
@@ -85,6 +87,7 @@ impl<'a, 's, S: RepeatSink> Reader<'a, 's, S> {
             text,
             max_depth,
             scratch,
+            last_key: KeyEntry::default(),
             sink,
         }
     }
@@ -211,11 +214,10 @@ impl<'a, 's, S: RepeatSink> Reader<'a, 's, S> {
         // Open the container at `start`; after that the loop reads one element per turn, or,
         // with `closing` set, closes the container whose bracket is at `pos`. Plain
         // conditional branches only: no state to dispatch on.
+        // `is_object` and `cur` describe the innermost open container and stay in registers;
+        // `open` holds the frames of the containers around it, up to the one at `start`.
         let mut is_object = b.get(start) == Some(&b'{');
-        open.push(Open {
-            is_object,
-            keys_start: keys.len() as u32,
-        });
+        let mut cur = KeySet::new(start);
         let mut pos = ws(b, start + 1);
         let mut closing = b.get(pos) == Some(if is_object { &b'}' } else { &b']' });
         if d > self.max_depth {
@@ -224,7 +226,9 @@ impl<'a, 's, S: RepeatSink> Reader<'a, 's, S> {
         loop {
             if !closing {
                 let vpos = if is_object {
-                    key_in(b, text, keys, pos)?.3
+                    let k = key_in(b, text, pos)?;
+                    cur.add(text, keys, &k);
+                    k.value_start as usize
                 } else {
                     pos
                 };
@@ -234,11 +238,12 @@ impl<'a, 's, S: RepeatSink> Reader<'a, 's, S> {
                         if d > self.max_depth {
                             return Err((ErrorKind::NestingTooDeep, vpos));
                         }
-                        is_object = c == b'{';
                         open.push(Open {
                             is_object,
-                            keys_start: keys.len() as u32,
+                            keys: cur,
                         });
+                        is_object = c == b'{';
+                        cur = KeySet::new(vpos);
                         pos = ws(b, vpos + 1);
                         closing = b.get(pos) == Some(if is_object { &b'}' } else { &b']' });
                         continue;
@@ -248,17 +253,18 @@ impl<'a, 's, S: RepeatSink> Reader<'a, 's, S> {
             } else {
                 // `pos` is at the closing bracket of the innermost container
                 pos += 1;
-                if let Some(f) = open.pop() {
-                    if f.is_object {
-                        if let Some(at) = close_in(text, keys, f.keys_start as usize) {
-                            self.sink.repeated_key(at);
-                        }
+                if is_object {
+                    if let Some(at) = cur.close(text, keys) {
+                        self.sink.repeated_key(at);
                     }
                 }
                 if open.len() <= floor {
                     return Ok(pos);
                 }
-                is_object = open.last().is_some_and(|f| f.is_object);
+                if let Some(f) = open.pop() {
+                    is_object = f.is_object;
+                    cur = f.keys;
+                }
                 d -= 1;
             }
             // after a value: `,` and the next element, or the closing bracket
@@ -280,7 +286,7 @@ impl<'a, 's, S: RepeatSink> Reader<'a, 's, S> {
             return Err((ErrorKind::NestingTooDeep, start));
         }
         Ok(ObjIter {
-            keys_start: self.scratch.keys.len(),
+            keys: KeySet::new(start),
             pos: start + 1,
             first: true,
         })
@@ -290,6 +296,35 @@ impl<'a, 's, S: RepeatSink> Reader<'a, 's, S> {
     /// closing brace. The caller reads the value and stores the offset after it in `it.pos`.
     #[inline(always)]
     pub(crate) fn obj_key(&mut self, it: &mut ObjIter) -> R<Option<(JsonStr<'a>, usize)>> {
+        let member = self.obj_key_untracked(it)?;
+        if member.is_some() {
+            self.track_key(it);
+        }
+        Ok(member)
+    }
+
+    /// Adds the key [`obj_key_untracked`](Self::obj_key_untracked) returned last to the
+    /// object's repeated-key tracking.
+    #[inline(always)]
+    pub(crate) fn track_key(&mut self, it: &mut ObjIter) {
+        let k = self.last_key;
+        it.keys.add(self.text, &mut self.scratch.keys, &k);
+    }
+
+    /// Records a repeated key the caller found itself instead of calling
+    /// [`track_key`](Self::track_key); `at` is the offset of the repeat's value.
+    #[inline]
+    pub(crate) fn repeat_at(&mut self, it: &mut ObjIter, at: usize) {
+        it.keys.record_repeat(at);
+    }
+
+    /// [`obj_key`](Self::obj_key) without adding the key to the object's repeated-key tracking:
+    /// the caller either calls [`track_key`](Self::track_key) or checks the key itself.
+    #[inline(always)]
+    pub(crate) fn obj_key_untracked(
+        &mut self,
+        it: &mut ObjIter,
+    ) -> R<Option<(JsonStr<'a>, usize)>> {
         let mut pos = self.ws(it.pos);
         if it.first {
             it.first = false;
@@ -307,24 +342,25 @@ impl<'a, 's, S: RepeatSink> Reader<'a, 's, S> {
                 _ => return Err(eof_or(self.b, pos, ErrorKind::ExpectedCommaOrEnd)),
             }
         }
-        let (start, end, escaped, vpos) = key_in(self.b, self.text, &mut self.scratch.keys, pos)?;
-        Ok(Some((self.str_at(start, end, escaped), vpos)))
+        let k = key_in(self.b, self.text, pos)?;
+        self.last_key = k;
+        Ok(Some((
+            self.str_at(k.key_start as usize, k.key_end as usize, k.escaped),
+            k.value_start as usize,
+        )))
     }
 
     /// The fingerprint of the key [`obj_key`](Self::obj_key) returned last.
     #[inline(always)]
     pub(crate) fn last_key_fingerprint(&self) -> u64 {
-        self.scratch.keys.last().map_or(0, |k| k.hash)
+        self.last_key.hash
     }
 
     /// Closes an object read to its end: the offset after it, and where its earliest repeated
     /// key's second value is (for the caller to judge; the sink is not told).
     #[inline]
     pub(crate) fn obj_close(&mut self, it: ObjIter) -> (usize, Option<u32>) {
-        (
-            it.pos,
-            close_in(self.text, &mut self.scratch.keys, it.keys_start),
-        )
+        (it.pos, it.keys.close(self.text, &mut self.scratch.keys))
     }
 
     /// Closes an object read to its end, telling the sink about a repeated key; returns the
@@ -405,6 +441,73 @@ mod tests {
         assert_eq!(read("[1 2]", 8).0, Err((ErrorKind::ExpectedCommaOrEnd, 3)));
         assert_eq!(read("[1", 8).0, Err((ErrorKind::UnexpectedEof, 2)));
         assert_eq!(read("1 2", 8).0, Err((ErrorKind::TrailingCharacters, 2)));
+    }
+
+    /// An object of `keys` in order (each a raw key text and its unescaped form), every value
+    /// a small object; returns the document and the offset of the value of the earliest second
+    /// occurrence of a repeated key, found by comparing every pair.
+    fn object_of(keys: &[(String, String)]) -> (String, Option<u32>) {
+        let mut doc = String::from("{");
+        let mut starts = Vec::new();
+        for (i, (raw, _)) in keys.iter().enumerate() {
+            if i > 0 {
+                doc.push(',');
+            }
+            doc.push_str(&format!("\"{raw}\":"));
+            starts.push(doc.len() as u32);
+            doc.push_str(&format!("{{\"v\":{i},\"w\":[{i}]}}"));
+        }
+        doc.push('}');
+        let repeat = (0..keys.len())
+            .find(|&j| (0..j).any(|i| keys[i].1 == keys[j].1))
+            .map(|j| starts[j]);
+        (doc, repeat)
+    }
+
+    #[test]
+    fn repeated_keys_are_found_in_objects_of_every_size() {
+        for n in [0usize, 1, 2, 3, 7, 8, 9, 16, 17, 40, 120, 400] {
+            let plain: Vec<(String, String)> = (0..n)
+                .map(|i| (format!("key{i}"), format!("key{i}")))
+                .collect();
+            let mut cases = vec![plain.clone()];
+            for (i, j) in [
+                (0, 1),
+                (0, n / 2),
+                (n / 3, n.saturating_sub(1)),
+                (n / 2, n / 2 + 1),
+            ] {
+                if i < j && j < n {
+                    let mut keys = plain.clone();
+                    keys[j] = keys[i].clone();
+                    cases.push(keys.clone());
+                    // the same key spelled with an escape
+                    let un = keys[i].1.clone();
+                    keys[j] = (un.replacen('k', "\\u006b", 1), un);
+                    cases.push(keys.clone());
+                    // and a second, later repeat: the earliest second occurrence counts
+                    if j + 2 < n {
+                        keys[j + 2] = keys[0].clone();
+                        cases.push(keys);
+                    }
+                }
+            }
+            for keys in cases {
+                let (doc, want) = object_of(&keys);
+                let (out, repeats) = read(&doc, 8);
+                assert_eq!(out, Ok(0), "{doc}");
+                assert_eq!(repeats, want.into_iter().collect::<Vec<_>>(), "{doc}");
+                // read member by member, the repeat comes back to the caller
+                let mut scratch = Scratch::default();
+                let mut r = Reader::new(&doc, 8, &mut scratch, Repeats::default());
+                let mut it = r.obj_begin(0, 1).expect("object");
+                while let Some((_, v)) = r.obj_key(&mut it).expect("member") {
+                    it.pos = r.value(v, 2).expect("value");
+                }
+                assert_eq!(r.obj_close(it), (doc.len(), want), "{doc}");
+                assert!(r.sink.0.is_empty());
+            }
+        }
     }
 
     #[test]

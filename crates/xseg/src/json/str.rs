@@ -75,6 +75,14 @@ impl<'a> JsonStr<'a> {
         }
     }
 
+    /// Whether the unescaped text has more than `limit` characters. Every character takes at
+    /// least one byte of the raw text, so a raw text of at most `limit` bytes is never
+    /// counted.
+    #[inline]
+    pub(crate) fn more_chars_than(&self, limit: usize) -> bool {
+        self.raw.len() > limit && self.char_count() > limit
+    }
+
     /// Compares the unescaped text with `s`.
     #[inline]
     pub fn eq_str(&self, s: &str) -> bool {
@@ -155,5 +163,32 @@ impl Iterator for DecodedChars<'_> {
         };
         self.rest = self.rest.get(used..).unwrap_or("");
         Some(ch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_length_shortcut_agrees_with_counting() {
+        let cases = [
+            ("", false),
+            ("abc", false),
+            ("héllo ✓", false),
+            (r"\u00e9\n\ud83d\ude00x", true),
+            (r"\\\\", true),
+            ("aaaaaaaaaaaaaaaaaaaa", false),
+        ];
+        for (raw, escaped) in cases {
+            let s = JsonStr::new(raw, escaped);
+            for limit in 0..24 {
+                assert_eq!(
+                    s.more_chars_than(limit),
+                    s.char_count() > limit,
+                    "{raw} {limit}"
+                );
+            }
+        }
     }
 }

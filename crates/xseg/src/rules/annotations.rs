@@ -33,7 +33,10 @@ pub(crate) fn annotations(
         let val = c.r.value_span(v, depth + 1)?;
         match val.kind {
             ValueKind::Str | ValueKind::StrEsc => {
-                if val.str_in(c.text()).char_count() > limits::MAX_ANNOTATION_VALUE_CHARS {
+                if val
+                    .str_in(c.text())
+                    .more_chars_than(limits::MAX_ANNOTATION_VALUE_CHARS)
+                {
                     c.lint(st, ErrorKind::LongAnnotationValue, v);
                 }
             }

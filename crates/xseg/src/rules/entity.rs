@@ -96,11 +96,22 @@ impl Checker<'_, '_> {
         } else {
             None
         };
-        while let Some((key, vpos)) = self.r.obj_key(&mut it)? {
+        // Repeated keys: a documented key repeats when its field is already recorded, so only
+        // the other keys go to the reader's filter, which then rarely has to walk the entity
+        // (with its subsegments) a second time.
+        while let Some((key, vpos)) = self.r.obj_key_untracked(&mut it)? {
             let fingerprint = self.r.last_key_fingerprint();
             it.pos = match Field::of_fingerprint(key, fingerprint) {
-                Some(f) => self.entity_field(st, f, vpos, depth + 1, top)?,
-                None => self.r.value(vpos, depth + 1)?,
+                Some(f) => {
+                    if st.fields.get_raw(f).is_some() {
+                        self.r.repeat_at(&mut it, vpos);
+                    }
+                    self.entity_field(st, f, vpos, depth + 1, top)?
+                }
+                None => {
+                    self.r.track_key(&mut it);
+                    self.r.value(vpos, depth + 1)?
+                }
             };
         }
         let (end, dup) = self.r.obj_close(it);
@@ -193,7 +204,10 @@ impl Checker<'_, '_> {
             Field::User => {
                 if !v.is_str() {
                     st.h(ErrorKind::ExpectedString, at);
-                } else if v.str_in(self.text()).char_count() > limits::MAX_USER_CHARS {
+                } else if v
+                    .str_in(self.text())
+                    .more_chars_than(limits::MAX_USER_CHARS)
+                {
                     self.lint(st, ErrorKind::LongUser, at);
                 }
             }

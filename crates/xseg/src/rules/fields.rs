@@ -138,13 +138,16 @@ impl Field {
             .get(FIELD_HASH.slot(fingerprint))
             .copied()
             .flatten()?;
+        if FIELD_FINGERPRINTS.get(f as usize) != Some(&fingerprint) {
+            return None;
+        }
         let k = f.key();
         let same = if key.has_escapes() {
             key.chars()
                 .map(|c| c as u32)
                 .eq(k.iter().map(|&b| u32::from(b)))
         } else {
-            key.raw().as_bytes() == k
+            json::same_fingerprinted(key.raw().as_bytes(), k)
         };
         same.then_some(f)
     }

@@ -184,7 +184,7 @@ fn long_string(
     limit: usize,
     kind: ErrorKind,
 ) {
-    if v.is_str() && v.str_in(c.text()).char_count() > limit {
+    if v.is_str() && v.str_in(c.text()).more_chars_than(limit) {
         c.lint(st, kind, v.start as usize);
     }
 }

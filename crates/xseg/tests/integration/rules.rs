@@ -110,3 +110,44 @@ fn view_of_an_accepted_document() {
     let seg = v.parse_at(doc.as_bytes(), 100).unwrap().segment().unwrap();
     assert_eq!(seg.range(), 100..100 + doc.len());
 }
+
+#[test]
+fn repeated_entity_keys_documented_or_not() {
+    let mut v = Validator::default();
+    let many: String = (0..300).map(|i| format!(r#","k{i}":{i}"#)).collect();
+    // (document, the text just before the value of the earliest second occurrence)
+    let cases = [
+        (seg(r#","x":1,"name":"b""#), r#""x":1,"name":"#),
+        (seg(r#","x":1,"x":2,"name":"b""#), r#","x":"#),
+        (seg(r#","name":"b","x":1,"x":2"#), r#","name":"#),
+        (seg(r#","n\u0061me":"b""#), r#""n\u0061me":"#),
+        (
+            seg(&format!(r#"{many},"id":"0000000000000abc""#)),
+            r#","id":"#,
+        ),
+        (
+            seg(&format!(r#"{many},"id":"0000000000000abc","k7":1"#)),
+            r#","id":"#,
+        ),
+        (
+            seg(&format!(r#"{many},"k7":1,"id":"0000000000000abc""#)),
+            r#","k7":"#,
+        ),
+        (
+            sub(&format!(r#"{many},"k299":1,"name":"c""#)),
+            r#","k299":"#,
+        ),
+    ];
+    for (doc, before) in cases {
+        let want = doc.rfind(before).expect("case") + before.len();
+        let e = v.validate(doc.as_bytes()).rejection().expect(&doc).error();
+        assert_eq!(
+            (e.kind(), e.offset()),
+            (xseg::ErrorKind::DuplicateKey, want),
+            "{doc}"
+        );
+    }
+    // the same keys without a repeat are accepted
+    assert_eq!(v.validate(seg(&many).as_bytes()).code(), None);
+    assert_eq!(v.validate(sub(&many).as_bytes()).code(), None);
+}
