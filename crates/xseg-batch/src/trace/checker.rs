@@ -171,7 +171,7 @@ struct Trace {
 const _: () = assert!(MAX_TRACE_ANNOTATIONS < u8::MAX as u32);
 
 const fn seen_bit(tag: u32, value: u64) -> u32 {
-    let kind = (tag >> 30) as u64;
+    let kind = (same(tag) >> 30) as u64;
     let mixed =
         (value ^ kind.wrapping_mul(0xA076_1D64_78BD_642F)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     1 << (mixed >> 59)
@@ -183,7 +183,8 @@ const fn seen_bit(tag: u32, value: u64) -> u32 {
 enum NodeKind {
     /// An id seen in the trace (a document's or an embedded subsegment's).
     Known = 0,
-    /// The id of a complete document.
+    /// An id seen in the trace that was also the id of a complete document. A search for a
+    /// [`Known`](NodeKind::Known) id finds it too ([`same`]): one node per id.
     Complete = 1,
     /// An annotation-key hash.
     Key = 2,
@@ -203,6 +204,27 @@ struct Node {
 
 const fn tag(slot: u32, kind: NodeKind) -> u32 {
     slot | ((kind as u32) << 30)
+}
+
+/// What a search compares of a tag: [`NodeKind::Known`] and [`NodeKind::Complete`] are the
+/// same id, so an id's node changes kind in place and keeps its hash and filter bit.
+const fn same(tag: u32) -> u32 {
+    if tag >> 31 == 0 {
+        tag | (1 << 30)
+    } else {
+        tag
+    }
+}
+
+/// What [`TraceChecker::complete_id`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum IdState {
+    /// The id is new to the trace.
+    New,
+    /// The id was known, but not as a complete document's.
+    Known,
+    /// A complete document already had the id.
+    Repeated,
 }
 
 /// A standalone subsegment waiting for its parent.
@@ -424,11 +446,25 @@ impl<P: Copy> TraceChecker<P> {
         if t.flags & SATURATED != 0 {
             return;
         }
-        // Repeated complete id.
+        // Its id: a repeated complete id, or a new id some subsegment may wait for.
+        let mut new_id = None;
         if let Some(id) = facts.id() {
-            if !facts.in_progress() && !self.insert_node(slot, NodeKind::Complete, id) {
-                self.stats.duplicate_ids += 1;
-                out.push(finding(TraceFindingKind::DuplicateId));
+            let state = if facts.in_progress() {
+                if self.insert_node(slot, NodeKind::Known, id) {
+                    IdState::New
+                } else {
+                    IdState::Known
+                }
+            } else {
+                self.complete_id(slot, id)
+            };
+            match state {
+                IdState::New => new_id = Some(id),
+                IdState::Known => {}
+                IdState::Repeated => {
+                    self.stats.duplicate_ids += 1;
+                    out.push(finding(TraceFindingKind::DuplicateId));
+                }
             }
         }
         // Orphan candidate: its parent must be known by the time the trace closes.
@@ -439,20 +475,13 @@ impl<P: Copy> TraceChecker<P> {
                 }
             }
         }
-        // Every id the document brings; each may be the parent some subsegment waits for.
-        for id in facts
-            .id()
-            .into_iter()
-            .chain(facts.embedded_ids().iter().copied())
-        {
-            if self.insert_node(slot, NodeKind::Known, id)
-                && self
-                    .traces
-                    .get(slot as usize)
-                    .is_some_and(|t| t.pending != NIL)
-                && self.find_node(slot, NodeKind::Awaited, id).is_some()
-            {
-                self.resolve(slot, id);
+        // Every new id the document brings may be the parent some subsegment waits for.
+        if let Some(id) = new_id {
+            self.resolve_awaited(slot, id);
+        }
+        for &id in facts.embedded_ids() {
+            if self.insert_node(slot, NodeKind::Known, id) {
+                self.resolve_awaited(slot, id);
             }
         }
         // Annotation keys.
@@ -656,7 +685,37 @@ impl<P: Copy> TraceChecker<P> {
 
     /// 32 bits of the node table's hash of `(tag, value)`.
     fn hash_node(&self, tag: u32, value: u64) -> u32 {
-        (self.hasher.hash_one((tag, value)) >> 32) as u32
+        (self.hasher.hash_one((same(tag), value)) >> 32) as u32
+    }
+
+    /// Records `id` as a complete document's: says whether it is new to the trace, was
+    /// known, or was already a complete document's.
+    fn complete_id(&mut self, slot: u32, id: u64) -> IdState {
+        match self.find_node(slot, NodeKind::Known, id) {
+            None => {
+                self.insert_node(slot, NodeKind::Complete, id);
+                IdState::New
+            }
+            Some(index) => match self.nodes.get_mut(index as usize) {
+                Some(n) if n.tag >> 30 == NodeKind::Known as u32 => {
+                    n.tag = tag(n.tag & !(3 << 30), NodeKind::Complete);
+                    IdState::Known
+                }
+                _ => IdState::Repeated,
+            },
+        }
+    }
+
+    /// `id` is new to the trace: the subsegments waiting for it as their parent are attached.
+    fn resolve_awaited(&mut self, slot: u32, id: u64) {
+        if self
+            .traces
+            .get(slot as usize)
+            .is_some_and(|t| t.pending != NIL)
+            && self.find_node(slot, NodeKind::Awaited, id).is_some()
+        {
+            self.resolve(slot, id);
+        }
     }
 
     /// The trace's node holding `value` as `kind`.
@@ -676,7 +735,7 @@ impl<P: Copy> TraceChecker<P> {
                 h == hash
                     && nodes
                         .get(i as usize)
-                        .is_some_and(|n| n.tag == tag && n.value == value)
+                        .is_some_and(|n| same(n.tag) == same(tag) && n.value == value)
             })
             .map(|&(i, _)| i)
     }
@@ -684,7 +743,7 @@ impl<P: Copy> TraceChecker<P> {
     /// The node of the chain from `index` holding `(tag, value)`.
     fn scan_chain(&self, mut index: u32, tag: u32, value: u64) -> Option<u32> {
         while let Some(n) = self.nodes.get(index as usize) {
-            if n.value == value && n.tag == tag {
+            if n.value == value && same(n.tag) == same(tag) {
                 return Some(index);
             }
             index = n.next;
@@ -979,12 +1038,12 @@ mod tests {
     fn budget_closes_old_traces_then_saturates_a_huge_one() {
         let mut c = TraceChecker::new(TraceConfig::new().with_max_tracked(10));
         let mut out = Vec::new();
-        c.check(0, &TraceFacts::new(1, 1, 10), &mut out); // Known + Complete: 2
+        c.check(0, &TraceFacts::new(1, 1, 10), &mut out); // one node per id: 1
         let mut big = TraceFacts::new(T, 2, 10);
-        for id in 100..108 {
+        for id in 100..109 {
             big = big.with_embedded_id(id);
         }
-        c.check(1, &big, &mut out); // 2 + 8 more: 12 in all, so trace 1 is closed
+        c.check(1, &big, &mut out); // 1 + 10 more: 11 in all, so trace 1 is closed
         assert_eq!(c.stats().evicted, 1);
         assert_eq!(c.tracked(), 10);
         let mut bigger = TraceFacts::new(T, 3, 10);
@@ -1039,7 +1098,7 @@ mod tests {
             &mut out,
         );
         assert_eq!(names(&out), [(2, "TraceAnnotationsOverLimit")]);
-        assert_eq!(c.tracked(), 6, "ids only: three complete, three known");
+        assert_eq!(c.tracked(), 3, "ids only: one node for each complete document");
     }
 
     #[test]
@@ -1052,7 +1111,7 @@ mod tests {
         assert!(out.is_empty());
         assert_eq!(c.open_traces(), 3);
         assert!(c.traces.len() <= 4);
-        assert_eq!(c.tracked(), 6);
+        assert_eq!(c.tracked(), 3);
         assert!(c.memory_bytes() <= c.memory_bound());
     }
 
