@@ -1098,7 +1098,11 @@ mod tests {
             &mut out,
         );
         assert_eq!(names(&out), [(2, "TraceAnnotationsOverLimit")]);
-        assert_eq!(c.tracked(), 3, "ids only: one node for each complete document");
+        assert_eq!(
+            c.tracked(),
+            3,
+            "ids only: one node for each complete document"
+        );
     }
 
     #[test]

@@ -36,15 +36,35 @@ use xseg::{Document, JsonStr, Segment, Validator};
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct TraceFacts {
     trace_id: u128,
-    id: Option<u64>,
-    parent_id: Option<u64>,
-    standalone: bool,
-    in_progress: bool,
+    /// The `id`, when [`HAS_ID`] (0 otherwise).
+    id: u64,
+    /// The `parent_id`, when [`HAS_PARENT`] (0 otherwise).
+    parent_id: u64,
     size: u64,
     /// The embedded subsegments' ids, then the annotation key hashes.
     values: Values,
     /// Where the annotation key hashes start in `values`.
-    keys_at: usize,
+    keys_at: u32,
+    /// [`HAS_ID`], [`HAS_PARENT`], [`STANDALONE`], [`IN_PROGRESS`].
+    flags: u8,
+}
+
+/// [`TraceFacts::id`] is set.
+const HAS_ID: u8 = 1;
+/// [`TraceFacts::parent_id`] is set.
+const HAS_PARENT: u8 = 2;
+/// The document is a standalone subsegment.
+const STANDALONE: u8 = 4;
+/// The document is in progress.
+const IN_PROGRESS: u8 = 8;
+
+/// `flag` when `on`.
+const fn flag(on: bool, flag: u8) -> u8 {
+    if on {
+        flag
+    } else {
+        0
+    }
 }
 
 /// Ids and key hashes kept in place up to this many (most documents have fewer), so that the
@@ -147,34 +167,36 @@ impl TraceFacts {
     pub fn new(trace_id: u128, id: u64, size: u64) -> Self {
         TraceFacts {
             trace_id,
-            id: Some(id),
+            id,
             size,
+            flags: HAS_ID,
             ..TraceFacts::default()
         }
     }
 
     /// Sets the `parent_id`.
     pub fn with_parent_id(mut self, parent_id: u64) -> Self {
-        self.parent_id = Some(parent_id);
+        self.parent_id = parent_id;
+        self.flags |= HAS_PARENT;
         self
     }
 
     /// Marks the document a standalone subsegment (top-level `"type": "subsegment"`).
     pub fn with_standalone_subsegment(mut self, standalone: bool) -> Self {
-        self.standalone = standalone;
+        self.flags = (self.flags & !STANDALONE) | flag(standalone, STANDALONE);
         self
     }
 
     /// Sets `in_progress`.
     pub fn with_in_progress(mut self, in_progress: bool) -> Self {
-        self.in_progress = in_progress;
+        self.flags = (self.flags & !IN_PROGRESS) | flag(in_progress, IN_PROGRESS);
         self
     }
 
     /// Adds the id of an embedded subsegment.
     pub fn with_embedded_id(mut self, id: u64) -> Self {
-        self.values.insert(self.keys_at, id);
-        self.keys_at += 1;
+        self.values.insert(self.keys_at as usize, id);
+        self.keys_at = self.keys_at.saturating_add(1);
         self
     }
 
@@ -194,17 +216,22 @@ impl TraceFacts {
                 .trace_id()
                 .map(|t| (u128::from(t.epoch) << 96) | t.random)?,
         };
+        let id = segment.id().and_then(hex_id);
+        let parent_id = segment.parent_id().and_then(hex_id);
+        let standalone = segment
+            .entity_type()
+            .is_some_and(|k| k.eq_str("subsegment"));
         let mut facts = TraceFacts {
             trace_id,
-            id: segment.id().and_then(hex_id),
-            parent_id: segment.parent_id().and_then(hex_id),
-            standalone: segment
-                .entity_type()
-                .is_some_and(|k| k.eq_str("subsegment")),
-            in_progress: segment.in_progress(),
+            id: id.unwrap_or(0),
+            parent_id: parent_id.unwrap_or(0),
             size: size as u64,
             values: Values::default(),
             keys_at: 0,
+            flags: flag(id.is_some(), HAS_ID)
+                | flag(parent_id.is_some(), HAS_PARENT)
+                | flag(standalone, STANDALONE)
+                | flag(segment.in_progress(), IN_PROGRESS),
         };
         let below = segment.descendants();
         facts
@@ -213,7 +240,7 @@ impl TraceFacts {
         for id in below.clone().filter_map(|s| s.id()).filter_map(hex_id) {
             facts.values.push(id);
         }
-        facts.keys_at = facts.values.len();
+        facts.keys_at = u32::try_from(facts.values.len()).unwrap_or(u32::MAX);
         for entity in below {
             push_indexed_keys(&entity, &mut facts.values);
         }
@@ -246,22 +273,30 @@ impl TraceFacts {
 
     /// The top-level `id`.
     pub const fn id(&self) -> Option<u64> {
-        self.id
+        if self.flags & HAS_ID != 0 {
+            Some(self.id)
+        } else {
+            None
+        }
     }
 
     /// The top-level `parent_id`.
     pub const fn parent_id(&self) -> Option<u64> {
-        self.parent_id
+        if self.flags & HAS_PARENT != 0 {
+            Some(self.parent_id)
+        } else {
+            None
+        }
     }
 
     /// Whether the document is a standalone subsegment.
     pub const fn is_standalone_subsegment(&self) -> bool {
-        self.standalone
+        self.flags & STANDALONE != 0
     }
 
     /// Whether the document is in progress (`"in_progress": true`).
     pub const fn in_progress(&self) -> bool {
-        self.in_progress
+        self.flags & IN_PROGRESS != 0
     }
 
     /// The document's size in bytes.
@@ -271,14 +306,20 @@ impl TraceFacts {
 
     /// The ids of the embedded subsegments, at every depth, in document order.
     pub fn embedded_ids(&self) -> &[u64] {
-        self.values.as_slice().get(..self.keys_at).unwrap_or(&[])
+        self.values
+            .as_slice()
+            .get(..self.keys_at as usize)
+            .unwrap_or(&[])
     }
 
     /// The hashes of the annotation keys the service indexes (of the document and of every
     /// embedded subsegment; repeats included), in document order: the subsegments' first,
     /// then the document's own.
     pub fn annotation_keys(&self) -> &[u64] {
-        self.values.as_slice().get(self.keys_at..).unwrap_or(&[])
+        self.values
+            .as_slice()
+            .get(self.keys_at as usize..)
+            .unwrap_or(&[])
     }
 }
 
