@@ -198,15 +198,21 @@ pub fn is_daemon_header(line: &[u8]) -> bool {
 }
 
 /// Whether `line` can be a header at all: it holds both keys, byte for byte (D24). This keeps
-/// header detection in streams from re-reading every document.
+/// header detection in streams from re-reading every document. `"format"` is searched first:
+/// SDK documents often hold a `"version"` (of a service or an SDK), almost never a
+/// `"format"`, so a document is passed over after one search.
 #[inline]
 fn may_be_header(line: &[u8]) -> bool {
-    memchr::memmem::find(line, b"\"version\"").is_some()
-        && memchr::memmem::find(line, b"\"format\"").is_some()
+    memchr::memmem::find(line, b"\"format\"").is_some()
+        && memchr::memmem::find(line, b"\"version\"").is_some()
 }
 
+/// The header every X-Ray SDK and the daemon write, byte for byte: a valid header without
+/// parsing it (a test holds it to the full check).
+const USUAL_HEADER: &[u8] = br#"{"format":"json","version":1}"#;
+
 pub(crate) fn is_header_with(line: &[u8], scratch: &mut Scratch) -> bool {
-    may_be_header(line) && check_header_with(line, scratch).is_ok()
+    line == USUAL_HEADER || (may_be_header(line) && check_header_with(line, scratch).is_ok())
 }
 
 pub(crate) fn check_header_with(header: &[u8], scratch: &mut Scratch) -> Result<(), FrameError> {
@@ -266,6 +272,23 @@ mod tests {
         split_datagram(d)
             .map(|f| f.body_offset)
             .map_err(|e| (e.code().as_str(), e.kind()))
+    }
+
+    #[test]
+    fn the_usual_header_passes_the_full_check() {
+        let mut scratch = Scratch::default();
+        assert_eq!(check_header_with(USUAL_HEADER, &mut scratch), Ok(()));
+        assert!(is_header_with(USUAL_HEADER, &mut scratch));
+        // one byte off takes the full check
+        assert!(!is_header_with(
+            br#"{"format":"json","version":2}"#,
+            &mut scratch
+        ));
+        assert!(is_header_with(
+            br#"{"format":"JSON","version":1}"#,
+            &mut scratch
+        ));
+        assert!(!may_be_header(br#"{"name":"svc","version":"1"}"#));
     }
 
     #[test]
