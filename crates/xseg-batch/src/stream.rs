@@ -13,22 +13,30 @@
 //!   the reader skips to its newline. Its [`StreamItem::document`] is empty.
 //!
 //! The stream is read in chunks of [`StreamConfig::chunk_bytes`]; the partial last line of a
-//! chunk is carried over to the next one. Memory stays below about the chunk size plus the
-//! size limit plus the per-document records of one batch, whatever the input size, and the
-//! chunk size never changes a result.
+//! chunk is carried over to the next one (the only bytes copied after the read). With more
+//! than one job the reading is pipelined: the calling thread reads the next chunk and cuts its
+//! lines into blocks while the workers validate the blocks of the last one, and it hands the
+//! verdicts to the sink in stream order as they come in. Memory stays below about twice the
+//! chunk size plus the size limit (two buffers, the one being validated and the one being
+//! read), plus the records of at most [`StreamConfig::batch_documents`] documents in flight,
+//! whatever the input size; neither the chunk size nor the number of jobs ever changes a
+//! result.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::io::{self, Read};
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 
-use xseg::{Error, JsonStr, Validator, Warnings};
+use xseg::{Error, JsonStr, Options, Validator, Warnings};
 
-use crate::{Batch, Checked, Counters, TraceFacts, Traced};
+use crate::{Batch, Checked, Counters, Exec, Kept, TraceFacts, Traced};
 
 /// Default bytes read per chunk.
 pub const DEFAULT_CHUNK_BYTES: usize = 8 << 20;
 
-/// Default number of documents validated in one parallel pass.
+/// Default number of documents in flight at most (cut from the input, not yet reported).
 pub const DEFAULT_BATCH_DOCUMENTS: usize = 4096;
 
 /// Longest line a stream keeps in memory, whatever the configured document size limit:
@@ -72,15 +80,15 @@ impl StreamConfig {
         self.trace_facts
     }
 
-    /// Bytes read per chunk (at least 1). Each chunk's documents are validated in parallel
-    /// before the next chunk is read.
+    /// Bytes read per chunk (at least 1). With workers, the next chunk is read while the
+    /// documents of the last one are validated.
     pub const fn with_chunk_bytes(mut self, bytes: usize) -> Self {
         self.chunk_bytes = if bytes == 0 { 1 } else { bytes };
         self
     }
 
-    /// Documents validated per parallel pass (at least 1); bounds the memory held by
-    /// per-document records.
+    /// Documents in flight at most (at least 1): cut from the input but not yet handed to the
+    /// sink. Bounds the memory held by per-document records.
     pub const fn with_batch_documents(mut self, documents: usize) -> Self {
         self.batch_documents = if documents == 0 { 1 } else { documents };
         self
@@ -91,7 +99,7 @@ impl StreamConfig {
         self.chunk_bytes
     }
 
-    /// Documents validated per parallel pass.
+    /// Documents in flight at most.
     pub const fn batch_documents(&self) -> usize {
         self.batch_documents
     }
@@ -190,8 +198,8 @@ pub struct StreamStats {
     pub headers: u64,
     /// Blank lines skipped.
     pub blank: u64,
-    /// Largest capacity of the reader's buffer, in bytes: it holds the carried partial line
-    /// plus one chunk, and grows by doubling, so it stays under about twice their sum.
+    /// Largest capacity of a reading buffer, in bytes: one holds the carried partial line
+    /// plus one chunk, so it stays under their sum (a pipelined stream has two of them).
     pub peak_buffer_bytes: u64,
 }
 
@@ -227,28 +235,111 @@ impl<E: fmt::Display> fmt::Display for StreamError<E> {
 
 impl<E: fmt::Debug + fmt::Display> std::error::Error for StreamError<E> {}
 
-/// A document line found in the buffer.
+/// Documents one worker task validates together, at most.
+const BLOCK_DOCUMENTS: usize = 64;
+
+/// Bytes of documents one worker task validates together, about at most.
+const BLOCK_BYTES: usize = 256 << 10;
+
+/// A line to report: a document of the current buffer, or a line longer than the size limit.
 #[derive(Clone, Debug)]
 struct Span {
+    /// Where the document is in the buffer; empty for a line too long to keep.
     range: Range<usize>,
     line: u64,
     offset: u64,
+    /// The line's length, without its `\n`.
+    len: u64,
     /// Set for a line longer than the size limit: the core's verdict on such a document.
     too_large: Option<Error>,
 }
 
 /// A line longer than the size limit, being skipped up to its newline.
 struct Oversized {
-    line: u64,
+    /// Its line number; `None` until every line before it has been numbered.
+    line: Option<u64>,
     offset: u64,
     len: u64,
     blank: bool,
     error: Error,
 }
 
-/// The reader's state between chunks.
-struct Lines {
-    config: StreamConfig,
+/// One document's verdict, its kept warnings and, when asked for, its trace facts and raw `id`.
+type Verdict<'b> = (
+    Checked<'b>,
+    Warnings,
+    Option<TraceFacts>,
+    Option<JsonStr<'b>>,
+);
+
+/// What a worker hands back for a block: its spans and their verdicts, `None` when the block
+/// was not validated (the run was cancelled, or the worker panicked).
+type Reply<'b> = (Vec<Span>, Option<Vec<Verdict<'b>>>);
+
+/// A reading buffer: `data[..len]` holds the partial line carried over from the previous
+/// buffer (`carried` bytes, no `\n` in them) followed by the bytes read after it. The bytes
+/// past `len` are initialized too, and stay so from read to read: a read writes straight into
+/// the buffer, which is never cleared again.
+#[derive(Default)]
+struct Buffer {
+    data: Vec<u8>,
+    len: usize,
+    carried: usize,
+    /// Stream offset of `data[0]`.
+    base: u64,
+    /// Whether the reader ended in this buffer's read.
+    eof: bool,
+}
+
+impl Buffer {
+    fn bytes(&self) -> &[u8] {
+        self.data.get(..self.len).unwrap_or(&[])
+    }
+
+    /// Makes the buffer at least `size` bytes long, keeping its bytes. A zeroed allocation
+    /// comes cleared from the system, and its untouched pages cost nothing, so a short stream
+    /// never pays for a whole chunk.
+    fn reserve(&mut self, size: usize) {
+        if self.data.len() < size {
+            let mut data = vec![0u8; size];
+            if let (Some(to), Some(from)) = (data.get_mut(..self.len), self.data.get(..self.len)) {
+                to.copy_from_slice(from);
+            }
+            self.data = data;
+        }
+    }
+
+    /// Reads until `want` more bytes are in the buffer or the reader ends; returns how many
+    /// were read (fewer than `want` only at the end of the stream).
+    fn fill<R: Read>(&mut self, reader: &mut R, want: usize) -> io::Result<usize> {
+        let start = self.len;
+        let end = start.saturating_add(want);
+        self.reserve(end);
+        while self.len < end {
+            let Some(room) = self.data.get_mut(self.len..end) else {
+                break;
+            };
+            match reader.read(room) {
+                Ok(0) => break,
+                Ok(n) => self.len += n.min(room.len()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(self.len - start)
+    }
+}
+
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'))
+}
+
+/// The reading side of a stream: reads buffers, cuts them into lines, and keeps the counts.
+/// It runs on the calling thread, while the workers validate the lines it found before.
+struct Splitter<R> {
+    reader: R,
+    chunk: usize,
+    options: Options,
     limit: usize,
     /// The core's verdict on an oversized line, found on the first one.
     oversize: Option<Error>,
@@ -256,170 +347,314 @@ struct Lines {
     headers: Validator,
     stats: StreamStats,
     next_line: u64,
-    docs: Vec<Span>,
+    skipping: Option<Oversized>,
 }
 
-fn is_blank(line: &[u8]) -> bool {
-    line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'))
+/// Where the lines of a buffer are: a skipped line that ends in it first, then the complete
+/// lines of `pos..end`; what follows `end` is carried over to the next buffer.
+struct Cut {
+    head: Option<Span>,
+    pos: usize,
+    end: usize,
 }
 
-/// Reads until `want` more bytes are in `buf` or the reader is exhausted; returns how many
-/// were read (fewer than `want` only at the end of the stream). The buffer grows as data
-/// arrives, so a short stream never costs a whole chunk.
-fn fill<R: Read>(reader: &mut R, buf: &mut Vec<u8>, want: usize) -> io::Result<usize> {
-    reader
-        .by_ref()
-        .take(u64::try_from(want).unwrap_or(u64::MAX))
-        .read_to_end(buf)
-}
+impl<R: Read> Splitter<R> {
+    /// Whether the partial line `rest` at the end of a buffer (stream offset `at`) is carried
+    /// over to the next one; when it is already too long to keep, it is skipped instead.
+    fn carry(&mut self, rest: &[u8], at: u64) -> bool {
+        let oversized = if rest.len() > self.limit {
+            self.too_large(rest)
+        } else {
+            None
+        };
+        match oversized {
+            Some(error) => {
+                self.skipping = Some(Oversized {
+                    line: None,
+                    offset: at,
+                    len: rest.len() as u64,
+                    blank: is_blank(rest),
+                    error,
+                });
+                false
+            }
+            None => true,
+        }
+    }
 
-impl Lines {
+    /// Reads the next buffer into `buf`: the partial line `rest` (stream offset `at`) of the
+    /// current one first, unless it is already too long to keep, then a chunk.
+    fn read(&mut self, rest: &[u8], at: u64, buf: &mut Buffer) -> io::Result<()> {
+        buf.len = 0;
+        buf.carried = 0;
+        buf.base = at;
+        if self.carry(rest, at) {
+            self.reserve(buf, rest.len());
+            buf.fill(&mut &rest[..], rest.len())?;
+            buf.carried = buf.len;
+        } else {
+            buf.base = at + rest.len() as u64;
+        }
+        self.read_chunk(buf)
+    }
+
+    /// Reads the next buffer into `buf` itself: its partial last line, from `end`, moves to
+    /// the front, unless it is already too long to keep, then a chunk follows it.
+    fn refill(&mut self, buf: &mut Buffer, end: usize) -> io::Result<()> {
+        let at = buf.base + end as u64;
+        let rest = buf.bytes().get(end..).unwrap_or(&[]);
+        let kept = rest.len();
+        if self.carry(rest, at) {
+            buf.data.copy_within(end..buf.len, 0);
+            buf.base = at;
+        } else {
+            buf.base = at + kept as u64;
+            buf.len = 0;
+        }
+        buf.len = kept.min(buf.len);
+        buf.carried = buf.len;
+        // Every line before the skipped one has its number already.
+        self.number_skipped();
+        self.read_chunk(buf)
+    }
+
+    /// Room in `buf` for a chunk after `carried` bytes, and for the longest line kept ahead
+    /// of it, so that the buffer is allocated once.
+    fn reserve(&self, buf: &mut Buffer, carried: usize) {
+        let size = carried
+            .max(self.limit)
+            .saturating_add(self.chunk)
+            .saturating_add(1);
+        buf.reserve(size);
+    }
+
+    /// Reads a chunk into `buf`, after what it holds.
+    fn read_chunk(&mut self, buf: &mut Buffer) -> io::Result<()> {
+        self.reserve(buf, buf.len);
+        let got = buf.fill(&mut self.reader, self.chunk)?;
+        self.stats.bytes_read += got as u64;
+        self.stats.peak_buffer_bytes = self.stats.peak_buffer_bytes.max(buf.data.capacity() as u64);
+        buf.eof = got < self.chunk;
+        Ok(())
+    }
+
     /// The core's verdict on a document longer than the limit, from its first `limit + 1`
     /// bytes (the size check comes before anything else reads the document). Always `Some`:
     /// the core rejects any document over its limit; were it ever not to, the line would be
     /// kept and validated whole instead.
-    fn too_large(&mut self, batch: &Batch, line: &[u8]) -> Option<Error> {
+    fn too_large(&mut self, line: &[u8]) -> Option<Error> {
         if let Some(e) = self.oversize {
             return Some(e);
         }
-        let mut v = Validator::new(batch.options().with_max_document_bytes(self.limit));
+        let mut v = Validator::new(self.options.with_max_document_bytes(self.limit));
         let head = line.get(..=self.limit)?;
         let error = v.validate(head).rejection()?.error();
         self.oversize = Some(error);
         Some(error)
     }
 
-    /// Sorts the complete line `range` of `buf` (stream offset `offset`): skipped, or queued
-    /// as a document.
-    fn push_line(&mut self, batch: &Batch, buf: &[u8], range: Range<usize>, offset: u64) {
-        let line_no = self.next_line;
-        self.next_line += 1;
-        self.stats.lines += 1;
-        let line = buf.get(range.clone()).unwrap_or(&[]);
-        if is_blank(line) {
-            self.stats.blank += 1;
-            return;
-        }
-        let too_large = if line.len() > self.limit {
-            self.too_large(batch, line)
-        } else {
-            None
-        };
-        if line.len() <= self.limit && self.headers.is_daemon_header(line) {
-            self.stats.headers += 1;
-            return;
-        }
-        self.docs.push(Span {
-            range,
-            line: line_no,
-            offset,
-            too_large,
-        });
-    }
-
-    /// Validates the queued documents of `buf` in parallel passes and hands them to `sink` in
-    /// order.
-    fn flush<E, F>(&mut self, batch: &mut Batch, buf: &[u8], sink: &mut F) -> Result<(), E>
-    where
-        F: FnMut(&StreamItem<'_>) -> Result<(), E>,
-    {
-        let empty = Warnings::default();
-        type Verdict<'b> = (
-            Checked<'b>,
-            Warnings,
-            Option<TraceFacts>,
-            Option<JsonStr<'b>>,
-        );
-        let mut results: Vec<Verdict<'_>> = Vec::new();
-        let step = self.config.batch_documents;
-        let traced = self.config.trace_facts;
-        for pass in self.docs.chunks(step) {
-            batch.run_each(
-                pass,
-                |v, span| match span.too_large {
-                    Some(e) => (
-                        Checked::rejected_without_id(e),
-                        Warnings::default(),
-                        None,
-                        None,
-                    ),
-                    None => {
-                        let doc = buf.get(span.range.clone()).unwrap_or(&[]);
-                        if traced {
-                            let t = Traced::validate(v, doc);
-                            (t.checked, v.warnings().clone(), t.facts, t.id)
-                        } else {
-                            let outcome = v.validate(doc);
-                            (
-                                Checked::new(&outcome, v.warnings()),
-                                v.warnings().clone(),
-                                None,
-                                None,
-                            )
-                        }
-                    }
-                },
-                &mut results,
-            );
-            for (span, (result, warnings, facts, id)) in pass.iter().zip(&results) {
-                let len = span.range.len();
-                self.stats.counters.record(result, len);
-                let item = StreamItem {
-                    line: span.line,
-                    offset: span.offset,
-                    len: len as u64,
-                    document: if span.too_large.is_some() {
-                        &[]
-                    } else {
-                        buf.get(span.range.clone()).unwrap_or(&[])
-                    },
-                    result: *result,
-                    warnings: if span.too_large.is_some() {
-                        &empty
-                    } else {
-                        warnings
-                    },
-                    facts: facts.as_ref(),
-                    id: *id,
-                };
-                sink(&item)?;
+    /// Numbers the skipped line that started at the end of the last buffer, once every line
+    /// before it has its number.
+    fn number_skipped(&mut self) {
+        if let Some(o) = self.skipping.as_mut() {
+            if o.line.is_none() {
+                o.line = Some(self.next_line);
+                self.next_line += 1;
             }
         }
-        self.docs.clear();
-        Ok(())
     }
 
-    /// Reports a finished oversized line.
-    fn finish_oversized<E, F>(&mut self, o: Oversized, sink: &mut F) -> Result<(), E>
-    where
-        F: FnMut(&StreamItem<'_>) -> Result<(), E>,
-    {
+    /// A skipped line is over: counted, and reported unless blank.
+    fn finish_oversized(&mut self, o: Oversized) -> Option<Span> {
         self.stats.lines += 1;
         if o.blank {
             self.stats.blank += 1;
-            return Ok(());
+            return None;
         }
-        let result = Checked::rejected_without_id(o.error);
-        self.stats
-            .counters
-            .record(&result, usize::try_from(o.len).unwrap_or(usize::MAX));
-        let empty = Warnings::default();
-        sink(&StreamItem {
-            line: o.line,
+        Some(Span {
+            range: 0..0,
+            line: o.line.unwrap_or(0),
             offset: o.offset,
             len: o.len,
-            document: &[],
-            result,
-            warnings: &empty,
-            facts: None,
-            id: None,
+            too_large: Some(o.error),
         })
     }
+
+    /// Where the lines of `buf` are.
+    fn cut(&mut self, buf: &Buffer) -> Cut {
+        let bytes = buf.bytes();
+        let mut head = None;
+        let mut pos = 0;
+        if let Some(mut o) = self.skipping.take() {
+            // `buf` holds only new bytes: the oversized line's start was dropped.
+            match memchr::memchr(b'\n', bytes) {
+                Some(nl) => {
+                    o.blank = o.blank && is_blank(bytes.get(..nl).unwrap_or(&[]));
+                    o.len += nl as u64;
+                    head = self.finish_oversized(o);
+                    pos = nl + 1;
+                }
+                None => {
+                    o.blank = o.blank && is_blank(bytes);
+                    o.len += bytes.len() as u64;
+                    if buf.eof {
+                        head = self.finish_oversized(o);
+                    } else {
+                        self.skipping = Some(o);
+                    }
+                    pos = bytes.len();
+                }
+            }
+        }
+        // The carried bytes hold no `\n`, so the search starts after them.
+        let end = if buf.eof {
+            bytes.len()
+        } else {
+            let from = pos.max(buf.carried);
+            match memchr::memrchr(b'\n', bytes.get(from..).unwrap_or(&[])) {
+                Some(nl) => from + nl + 1,
+                None => pos,
+            }
+        };
+        Cut { head, pos, end }
+    }
+
+    /// The next document of `cut`, skipping blank and header lines; `None` when there is none
+    /// left.
+    fn next_document(&mut self, buf: &Buffer, cut: &mut Cut) -> Option<Span> {
+        if let Some(head) = cut.head.take() {
+            return Some(head);
+        }
+        let bytes = buf.bytes();
+        while cut.pos < cut.end {
+            let start = cut.pos;
+            let stop = match memchr::memchr(b'\n', bytes.get(start..cut.end).unwrap_or(&[])) {
+                Some(nl) => start + nl,
+                None => cut.end,
+            };
+            cut.pos = stop + 1;
+            let line_no = self.next_line;
+            self.next_line += 1;
+            self.stats.lines += 1;
+            let line = bytes.get(start..stop).unwrap_or(&[]);
+            if is_blank(line) {
+                self.stats.blank += 1;
+                continue;
+            }
+            let too_large = if line.len() > self.limit {
+                self.too_large(line)
+            } else {
+                None
+            };
+            if line.len() <= self.limit && self.headers.is_daemon_header(line) {
+                self.stats.headers += 1;
+                continue;
+            }
+            return Some(Span {
+                range: start..stop,
+                line: line_no,
+                offset: buf.base + start as u64,
+                len: line.len() as u64,
+                too_large,
+            });
+        }
+        None
+    }
+
+    /// The next block of documents of `cut`, at most `max` of them; empty when there is none.
+    fn next_block(&mut self, buf: &Buffer, cut: &mut Cut, max: usize) -> Vec<Span> {
+        let mut block = Vec::new();
+        let mut bytes = 0usize;
+        while block.len() < max && bytes < BLOCK_BYTES {
+            match self.next_document(buf, cut) {
+                Some(span) => {
+                    bytes += span.range.len();
+                    block.push(span);
+                }
+                None => break,
+            }
+        }
+        block
+    }
+}
+
+/// The verdicts on `spans` of `bytes`.
+fn verdicts<'b>(
+    v: &mut Validator,
+    bytes: &'b [u8],
+    spans: &[Span],
+    traced: bool,
+) -> Vec<Verdict<'b>> {
+    spans
+        .iter()
+        .map(|span| match span.too_large {
+            Some(e) => (
+                Checked::rejected_without_id(e),
+                Warnings::default(),
+                None,
+                None,
+            ),
+            None => {
+                let doc = bytes.get(span.range.clone()).unwrap_or(&[]);
+                if traced {
+                    let t = Traced::validate(v, doc);
+                    (t.checked, v.warnings().clone(), t.facts, t.id)
+                } else {
+                    let outcome = v.validate(doc);
+                    (
+                        Checked::new(&outcome, v.warnings()),
+                        v.warnings().clone(),
+                        None,
+                        None,
+                    )
+                }
+            }
+        })
+        .collect()
+}
+
+/// Sends a worker's reply when dropped, so that one arrives for every block, even from a
+/// worker that panicked (the scope then passes the panic on).
+struct Replier<'b> {
+    tx: mpsc::Sender<(usize, Reply<'b>)>,
+    index: usize,
+    spans: Vec<Span>,
+    verdicts: Option<Vec<Verdict<'b>>>,
+}
+
+impl<'b> Replier<'b> {
+    /// Validates the block on the calling worker (unless the run was cancelled) and replies.
+    fn answer(mut self, kept: &Kept, bytes: &'b [u8], traced: bool, cancel: &AtomicBool) {
+        if !cancel.load(Ordering::Relaxed) {
+            let mut v = kept.get();
+            self.verdicts = Some(verdicts(&mut v, bytes, &self.spans, traced));
+        }
+    }
+}
+
+impl Drop for Replier<'_> {
+    fn drop(&mut self) {
+        let reply = (std::mem::take(&mut self.spans), self.verdicts.take());
+        // The receiver only goes away once the run is over.
+        let _ = self.tx.send((self.index, reply));
+    }
+}
+
+/// Where blocks are validated.
+enum Workers<'s, 'scope> {
+    /// On the calling thread, one block after the other.
+    Inline(&'s mut Validator),
+    /// On the pool, one task per block, while the calling thread reads and reports.
+    Pool(&'s rayon::Scope<'scope>, &'scope Kept),
 }
 
 impl Batch {
     /// Validates an NDJSON stream (see the [module documentation](self)), handing every
     /// document to `sink` in stream order; returns what the stream held.
+    ///
+    /// With more than one job the work is a pipeline: the calling thread reads the next chunk
+    /// and cuts lines into blocks while the workers validate the blocks it cut before, and it
+    /// hands each block's verdicts to `sink`, in order, as soon as they are in.
     ///
     /// ```
     /// use xseg_batch::{Batch, StreamConfig};
@@ -444,7 +679,7 @@ impl Batch {
     /// documents before the failure have been handed to `sink`.
     pub fn check_stream<R, E, F>(
         &mut self,
-        mut reader: R,
+        reader: R,
         config: &StreamConfig,
         mut sink: F,
     ) -> Result<StreamStats, StreamError<E>>
@@ -452,108 +687,227 @@ impl Batch {
         R: Read,
         F: FnMut(&StreamItem<'_>) -> Result<(), E>,
     {
-        let mut lines = Lines {
-            config: *config,
-            limit: self.options().max_document_bytes().min(MAX_LINE_BYTES),
+        let options = *self.options();
+        let mut split = Splitter {
+            reader,
+            chunk: config.chunk_bytes,
+            options,
+            limit: options.max_document_bytes().min(MAX_LINE_BYTES),
             oversize: None,
-            headers: Validator::new(*self.options()),
+            headers: Validator::new(options),
             stats: StreamStats::default(),
             next_line: 1,
-            docs: Vec::new(),
+            skipping: None,
         };
-        let chunk = config.chunk_bytes;
-        // `buf` holds the carried partial line (no `\n` in it) followed by the new chunk;
-        // `base` is the stream offset of `buf[0]`.
-        let mut buf: Vec<u8> = Vec::new();
-        let mut base: u64 = 0;
-        let mut skipping: Option<Oversized> = None;
+        let mut cur = Buffer::default();
+        let mut next = Buffer::default();
+        // Set when the run stops early: the workers then skip the blocks still queued.
+        let cancel = AtomicBool::new(false);
+        let cancel = &cancel;
+        split.read(&[], 0, &mut cur).map_err(StreamError::Read)?;
         loop {
-            let carried = buf.len();
-            let got = fill(&mut reader, &mut buf, chunk).map_err(StreamError::Read)?;
-            lines.stats.bytes_read += got as u64;
-            lines.stats.peak_buffer_bytes =
-                lines.stats.peak_buffer_bytes.max(buf.capacity() as u64);
-            let eof = got < chunk;
-            let mut start = 0;
-            if let Some(mut o) = skipping.take() {
-                // `buf` holds only new bytes: the oversized line's start was dropped.
-                match memchr::memchr(b'\n', &buf) {
-                    Some(nl) => {
-                        let rest = buf.get(..nl).unwrap_or(&[]);
-                        o.blank = o.blank && is_blank(rest);
-                        o.len += nl as u64;
-                        lines
-                            .finish_oversized(o, &mut sink)
-                            .map_err(StreamError::Sink)?;
-                        start = nl + 1;
-                    }
-                    None => {
-                        o.blank = o.blank && is_blank(&buf);
-                        o.len += buf.len() as u64;
-                        base += buf.len() as u64;
-                        buf.clear();
-                        if eof {
-                            lines
-                                .finish_oversized(o, &mut sink)
-                                .map_err(StreamError::Sink)?;
-                            break;
-                        }
-                        skipping = Some(o);
-                        continue;
-                    }
+            let last = cur.eof;
+            let kept = &self.kept;
+            // On the calling thread alone the next chunk is read once this one is done, into
+            // the same buffer; with workers it is read into the other buffer while they
+            // validate this one.
+            let (end, swap) = match &mut self.exec {
+                Exec::Pool(pool) if pool.current_thread_index().is_none() => {
+                    let end = pool.in_place_scope(|s| {
+                        let workers = Workers::Pool(s, kept);
+                        drain(
+                            &mut split,
+                            config,
+                            cancel,
+                            workers,
+                            &cur,
+                            Some(&mut next),
+                            &mut sink,
+                        )
+                    });
+                    (end?, true)
                 }
-            }
-            // Complete lines. The carried bytes hold no `\n`, so the search starts after them.
-            let mut line_start = start;
-            let from = start.max(carried);
-            let tail = buf.get(from..).unwrap_or(&[]);
-            for nl in memchr::memchr_iter(b'\n', tail) {
-                let end = from + nl;
-                lines.push_line(self, &buf, line_start..end, base + line_start as u64);
-                line_start = end + 1;
-                // A pass is full: validate it now, so that a chunk of many short lines never
-                // queues more than one pass of records.
-                if lines.docs.len() >= lines.config.batch_documents {
-                    lines
-                        .flush(self, &buf, &mut sink)
-                        .map_err(StreamError::Sink)?;
+                Exec::Global if rayon::current_thread_index().is_none() => {
+                    let end = rayon::in_place_scope(|s| {
+                        let workers = Workers::Pool(s, kept);
+                        drain(
+                            &mut split,
+                            config,
+                            cancel,
+                            workers,
+                            &cur,
+                            Some(&mut next),
+                            &mut sink,
+                        )
+                    });
+                    (end?, true)
                 }
-            }
-            if eof && line_start < buf.len() {
-                let end = buf.len();
-                lines.push_line(self, &buf, line_start..end, base + line_start as u64);
-                line_start = end;
-            }
-            lines
-                .flush(self, &buf, &mut sink)
-                .map_err(StreamError::Sink)?;
-            if eof {
+                Exec::Sequential(v) => {
+                    let workers = Workers::Inline(v);
+                    let end = drain(&mut split, config, cancel, workers, &cur, None, &mut sink);
+                    (end?, false)
+                }
+                // Called from a worker thread of the pool itself: waiting there for the pool
+                // could wait forever, so the blocks are validated right here.
+                Exec::Pool(_) | Exec::Global => {
+                    let mut v = kept.get();
+                    let workers = Workers::Inline(&mut v);
+                    let end = drain(&mut split, config, cancel, workers, &cur, None, &mut sink);
+                    (end?, false)
+                }
+            };
+            if last {
                 break;
             }
-            // Carry the partial last line over, unless it is already too long to keep.
-            let rest = buf.get(line_start..).unwrap_or(&[]);
-            let oversized = if rest.len() > lines.limit {
-                lines.too_large(self, rest)
+            if swap {
+                std::mem::swap(&mut cur, &mut next);
             } else {
-                None
-            };
-            if let Some(error) = oversized {
-                skipping = Some(Oversized {
-                    line: lines.next_line,
-                    offset: base + line_start as u64,
-                    len: rest.len() as u64,
-                    blank: is_blank(rest),
-                    error,
-                });
-                lines.next_line += 1;
-                base += buf.len() as u64;
-                buf.clear();
-            } else {
-                buf.drain(..line_start);
-                base += line_start as u64;
+                split.refill(&mut cur, end).map_err(StreamError::Read)?;
             }
         }
-        Ok(lines.stats)
+        Ok(split.stats)
+    }
+}
+
+/// Validates the documents of `cur` and hands them to `sink` in order; on the way, reads the
+/// next buffer into `next`, if given, unless `cur` was the last. Returns where the partial
+/// last line of `cur` starts.
+fn drain<'c, R, E, F>(
+    split: &mut Splitter<R>,
+    config: &StreamConfig,
+    cancel: &'c AtomicBool,
+    mut workers: Workers<'_, 'c>,
+    cur: &'c Buffer,
+    mut next: Option<&mut Buffer>,
+    sink: &mut F,
+) -> Result<usize, StreamError<E>>
+where
+    R: Read,
+    F: FnMut(&StreamItem<'_>) -> Result<(), E>,
+{
+    let bytes = cur.bytes();
+    let traced = config.trace_facts;
+    let max_in_flight = config.batch_documents;
+    let block_docs = BLOCK_DOCUMENTS.min(max_in_flight);
+    let mut cut = split.cut(cur);
+    let mut read_error = None;
+    let (tx, rx) = mpsc::channel::<(usize, Reply<'c>)>();
+    // Replies by block, from the next one to report on.
+    let mut ready: VecDeque<Option<Reply<'c>>> = VecDeque::new();
+    let (mut submitted, mut reported) = (0usize, 0usize);
+    let mut in_flight = 0usize;
+    let mut more = true;
+    let empty = Warnings::default();
+    let result = loop {
+        // Cut and hand out blocks while the records in flight allow.
+        while more && in_flight < max_in_flight {
+            let room = block_docs.min(max_in_flight - in_flight);
+            let block = split.next_block(cur, &mut cut, room);
+            if block.is_empty() {
+                more = false;
+                break;
+            }
+            in_flight += block.len();
+            let index = submitted;
+            submitted += 1;
+            ready.push_back(None);
+            match &mut workers {
+                Workers::Inline(v) => {
+                    let verdicts = verdicts(v, bytes, &block, traced);
+                    if let Some(slot) = ready.back_mut() {
+                        *slot = Some((block, Some(verdicts)));
+                    }
+                }
+                Workers::Pool(scope, kept) => {
+                    let kept: &Kept = kept;
+                    let reply = Replier {
+                        tx: tx.clone(),
+                        index,
+                        spans: block,
+                        verdicts: None,
+                    };
+                    scope.spawn(move |_| reply.answer(kept, bytes, traced, cancel));
+                }
+            }
+        }
+        // The next buffer is read once the workers have blocks to validate.
+        if let Some(next) = next.take().filter(|_| !cur.eof) {
+            let rest = bytes.get(cut.end..).unwrap_or(&[]);
+            if let Err(e) = split.read(rest, cur.base + cut.end as u64, next) {
+                read_error = Some(e);
+            }
+            continue;
+        }
+        while let Ok((index, reply)) = rx.try_recv() {
+            if let Some(slot) = index.checked_sub(reported).and_then(|i| ready.get_mut(i)) {
+                *slot = Some(reply);
+            }
+        }
+        // Report the blocks that are in, in order.
+        let mut failed = false;
+        while let Some(Some(_)) = ready.front() {
+            let Some(Some((spans, verdicts))) = ready.pop_front() else {
+                break;
+            };
+            reported += 1;
+            in_flight -= spans.len();
+            let Some(verdicts) = verdicts else {
+                failed = true;
+                break;
+            };
+            for (span, (result, warnings, facts, id)) in spans.iter().zip(&verdicts) {
+                split
+                    .stats
+                    .counters
+                    .record(result, usize::try_from(span.len).unwrap_or(usize::MAX));
+                let item = StreamItem {
+                    line: span.line,
+                    offset: span.offset,
+                    len: span.len,
+                    document: if span.too_large.is_some() {
+                        &[]
+                    } else {
+                        bytes.get(span.range.clone()).unwrap_or(&[])
+                    },
+                    result: *result,
+                    warnings: if span.too_large.is_some() {
+                        &empty
+                    } else {
+                        warnings
+                    },
+                    facts: facts.as_ref(),
+                    id: *id,
+                };
+                if let Err(e) = sink(&item) {
+                    cancel.store(true, Ordering::Relaxed);
+                    return Err(StreamError::Sink(e));
+                }
+            }
+        }
+        if failed {
+            // A worker panicked: the scope passes the panic on.
+            cancel.store(true, Ordering::Relaxed);
+            break Ok(cut.end);
+        }
+        if !more && in_flight == 0 {
+            break Ok(cut.end);
+        }
+        if ready.front().is_some_and(Option::is_none) && (!more || in_flight >= max_in_flight) {
+            match rx.recv() {
+                Ok((index, reply)) => {
+                    if let Some(slot) = index.checked_sub(reported).and_then(|i| ready.get_mut(i)) {
+                        *slot = Some(reply);
+                    }
+                }
+                Err(_) => break Ok(cut.end),
+            }
+        }
+    };
+    // Every line of `cur` has its number now.
+    split.number_skipped();
+    match read_error {
+        Some(e) if result.is_ok() => Err(StreamError::Read(e)),
+        _ => result,
     }
 }
 
@@ -889,6 +1243,86 @@ mod tests {
             .unwrap_err();
         assert!(matches!(sink, StreamError::Sink("full")));
         assert_eq!(calls, 1);
+    }
+
+    #[test]
+    fn a_pipelined_stream_stops_where_the_sink_or_the_reader_fails() {
+        struct Failing;
+        impl Read for Failing {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                Err(io::Error::other("disk on fire"))
+            }
+        }
+        let input = format!("{GOOD}\n[]\n").repeat(500);
+        let mut first = None;
+        for jobs in [1, 2, 3] {
+            let mut batch = Batch::with_jobs(Options::default(), jobs).unwrap();
+            for per_pass in [1, 7, DEFAULT_BATCH_DOCUMENTS] {
+                let config = StreamConfig::new()
+                    .with_chunk_bytes(1000)
+                    .with_batch_documents(per_pass);
+                let mut calls = 0;
+                let err = batch
+                    .check_stream(input.as_bytes(), &config, |item| {
+                        calls += 1;
+                        assert_eq!(item.line(), calls);
+                        if calls == 300 {
+                            Err("full")
+                        } else {
+                            Ok(())
+                        }
+                    })
+                    .unwrap_err();
+                assert!(matches!(err, StreamError::Sink("full")));
+                assert_eq!(calls, 300, "jobs {jobs} pass {per_pass}");
+
+                let mut lines = Vec::new();
+                let err = batch
+                    .check_stream(input.as_bytes().chain(Failing), &config, |item| {
+                        lines.push(item.line());
+                        Ok::<(), ()>(())
+                    })
+                    .unwrap_err();
+                assert!(matches!(err, StreamError::Read(ref e) if e.to_string() == "disk on fire"));
+                // Every document of the buffers read whole, in order, then the error.
+                assert!(lines.len() > 900, "jobs {jobs}: {}", lines.len());
+                assert!(lines.iter().copied().eq(1..=lines.len() as u64));
+                assert_eq!(*first.get_or_insert(lines.len()), lines.len());
+            }
+        }
+    }
+
+    #[test]
+    fn blocks_and_passes_of_any_size_keep_the_order() {
+        // Lines of very different sizes, so that blocks close on bytes as well as on counts.
+        let mut input = String::new();
+        for i in 0..700 {
+            match i % 5 {
+                0 => input.push_str(GOOD),
+                1 => input.push_str(&format!(
+                    r#"{{"id":"{i:016x}","name":"{}"}}"#,
+                    "n".repeat(i * 40)
+                )),
+                2 => input.push_str(HEADER),
+                3 => input.push_str(WARNS),
+                _ => input.push('{'),
+            }
+            input.push('\n');
+        }
+        let opts = Options::default();
+        let want = reference(opts, input.as_bytes());
+        for jobs in [0, 1, 2] {
+            let mut batch = Batch::with_jobs(opts, jobs).unwrap();
+            for (chunk, per_pass) in [(1 << 20, 1000), (4096, 64), (100_000, 5)] {
+                let config = StreamConfig::new()
+                    .with_chunk_bytes(chunk)
+                    .with_batch_documents(per_pass);
+                let (got, stats) = run(&mut batch, input.as_bytes(), config);
+                assert_eq!(got, want, "jobs {jobs} chunk {chunk}");
+                assert_eq!(stats.counters.documents, 560);
+                assert_eq!(stats.headers, 140);
+            }
+        }
     }
 
     #[test]
