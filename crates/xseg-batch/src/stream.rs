@@ -235,6 +235,9 @@ impl<E: fmt::Display> fmt::Display for StreamError<E> {
 
 impl<E: fmt::Debug + fmt::Display> std::error::Error for StreamError<E> {}
 
+/// Bytes of the first read of a stream, at most.
+const FIRST_READ_BYTES: usize = 256 << 10;
+
 /// Documents one worker task validates together, at most.
 const BLOCK_DOCUMENTS: usize = 64;
 
@@ -339,6 +342,8 @@ fn is_blank(line: &[u8]) -> bool {
 struct Splitter<R> {
     reader: R,
     chunk: usize,
+    /// Bytes the next read asks for.
+    want: usize,
     options: Options,
     limit: usize,
     /// The core's verdict on an oversized line, found on the first one.
@@ -431,10 +436,14 @@ impl<R: Read> Splitter<R> {
     /// Reads a chunk into `buf`, after what it holds.
     fn read_chunk(&mut self, buf: &mut Buffer) -> io::Result<()> {
         self.reserve(buf, buf.len);
-        let got = buf.fill(&mut self.reader, self.chunk)?;
+        let want = self.want;
+        // The first reads are short, so that the workers start early; the size then doubles
+        // up to a chunk.
+        self.want = want.saturating_mul(2).min(self.chunk);
+        let got = buf.fill(&mut self.reader, want)?;
         self.stats.bytes_read += got as u64;
         self.stats.peak_buffer_bytes = self.stats.peak_buffer_bytes.max(buf.data.capacity() as u64);
-        buf.eof = got < self.chunk;
+        buf.eof = got < want;
         Ok(())
     }
 
@@ -691,6 +700,7 @@ impl Batch {
         let mut split = Splitter {
             reader,
             chunk: config.chunk_bytes,
+            want: config.chunk_bytes.min(FIRST_READ_BYTES),
             options,
             limit: options.max_document_bytes().min(MAX_LINE_BYTES),
             oversize: None,
