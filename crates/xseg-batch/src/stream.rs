@@ -12,13 +12,15 @@
 //!   core reports a document that size (`DocumentTooLarge`, `InvalidSegment`, no `Id`) and
 //!   the reader skips to its newline. Its [`StreamItem::document`] is empty.
 //!
-//! The stream is read in chunks of [`StreamConfig::chunk_bytes`]; the partial last line of a
-//! chunk is carried over to the next one (the only bytes copied after the read). With more
-//! than one job the reading is pipelined: the calling thread reads the next chunk and cuts its
-//! lines into blocks while the workers validate the blocks of the last one, and it hands the
-//! verdicts to the sink in stream order as they come in. Memory stays below about twice the
-//! chunk size plus the size limit (two buffers, the one being validated and the one being
-//! read), plus the records of at most [`StreamConfig::batch_documents`] documents in flight,
+//! The stream is read into one buffer, in rounds of at most [`StreamConfig::chunk_bytes`]
+//! (and at most 1 MiB, so that the buffer stays in the cache), each in pieces of at most
+//! 256 KiB: a piece's complete lines are cut into blocks as soon as it is read, the partial
+//! line at its end waits for the next piece, and the partial line at the end of a round moves
+//! to the front of the buffer for the next round (the only bytes copied after the read). With
+//! more than one job this is a pipeline: the calling thread reads and cuts the next piece
+//! while the workers validate the blocks of the last ones, and it hands the verdicts to the
+//! sink in stream order as they come in. Memory stays below the buffer (a round plus the size
+//! limit) plus the records of at most [`StreamConfig::batch_documents`] documents in flight,
 //! whatever the input size; neither the chunk size nor the number of jobs ever changes a
 //! result.
 
@@ -33,7 +35,7 @@ use xseg::{Error, JsonStr, Options, Validator, Warnings};
 
 use crate::{Batch, Checked, Counters, Exec, Kept, TraceFacts, Traced};
 
-/// Default bytes read per chunk.
+/// Default bytes read per chunk (a stream reads at most 1 MiB per round).
 pub const DEFAULT_CHUNK_BYTES: usize = 8 << 20;
 
 /// Default number of documents in flight at most (cut from the input, not yet reported).
@@ -80,8 +82,8 @@ impl StreamConfig {
         self.trace_facts
     }
 
-    /// Bytes read per chunk (at least 1). With workers, the next chunk is read while the
-    /// documents of the last one are validated.
+    /// Bytes read per round at most (at least 1; a stream caps it at 1 MiB): the reading
+    /// buffer holds this much after the carried partial line.
     pub const fn with_chunk_bytes(mut self, bytes: usize) -> Self {
         self.chunk_bytes = if bytes == 0 { 1 } else { bytes };
         self
@@ -198,8 +200,8 @@ pub struct StreamStats {
     pub headers: u64,
     /// Blank lines skipped.
     pub blank: u64,
-    /// Largest capacity of a reading buffer, in bytes: one holds the carried partial line
-    /// plus one chunk, so it stays under their sum (a pipelined stream has two of them).
+    /// Capacity of the reading buffer, in bytes: room for the longest line kept and one
+    /// round after it.
     pub peak_buffer_bytes: u64,
 }
 
@@ -235,8 +237,17 @@ impl<E: fmt::Display> fmt::Display for StreamError<E> {
 
 impl<E: fmt::Debug + fmt::Display> std::error::Error for StreamError<E> {}
 
-/// Bytes of the first read of a stream, at most.
-const FIRST_READ_BYTES: usize = 256 << 10;
+/// Bytes asked for by one read, at most: a piece is cut and validated soon after it is read,
+/// while it is still in the cache.
+const PIECE_BYTES: usize = 256 << 10;
+
+/// Bytes of documents cut from the input but not yet reported, past which no more is read.
+const READ_AHEAD_BYTES: usize = 1 << 20;
+
+/// Bytes of a round, at most: the buffer holds this much after the carried line, and is read
+/// into again from its front once its documents are reported. A small buffer stays in the
+/// cache, where the documents are read from again as they are validated.
+const ROUND_BYTES: usize = 1 << 20;
 
 /// Documents one worker task validates together, at most.
 const BLOCK_DOCUMENTS: usize = 64;
@@ -244,10 +255,10 @@ const BLOCK_DOCUMENTS: usize = 64;
 /// Bytes of documents one worker task validates together, about at most.
 const BLOCK_BYTES: usize = 256 << 10;
 
-/// A line to report: a document of the current buffer, or a line longer than the size limit.
+/// A line to report: a document of a piece, or a line longer than the size limit.
 #[derive(Clone, Debug)]
 struct Span {
-    /// Where the document is in the buffer; empty for a line too long to keep.
+    /// Where the document is in its piece; empty for a line too long to keep.
     range: Range<usize>,
     line: u64,
     offset: u64,
@@ -259,8 +270,7 @@ struct Span {
 
 /// A line longer than the size limit, being skipped up to its newline.
 struct Oversized {
-    /// Its line number; `None` until every line before it has been numbered.
-    line: Option<u64>,
+    line: u64,
     offset: u64,
     len: u64,
     blank: bool,
@@ -275,75 +285,20 @@ type Verdict<'b> = (
     Option<JsonStr<'b>>,
 );
 
-/// What a worker hands back for a block: its spans and their verdicts, `None` when the block
-/// was not validated (the run was cancelled, or the worker panicked).
-type Reply<'b> = (Vec<Span>, Option<Vec<Verdict<'b>>>);
-
-/// A reading buffer: `data[..len]` holds the partial line carried over from the previous
-/// buffer (`carried` bytes, no `\n` in them) followed by the bytes read after it. The bytes
-/// past `len` are initialized too, and stay so from read to read: a read writes straight into
-/// the buffer, which is never cleared again.
-#[derive(Default)]
-struct Buffer {
-    data: Vec<u8>,
-    len: usize,
-    carried: usize,
-    /// Stream offset of `data[0]`.
-    base: u64,
-    /// Whether the reader ended in this buffer's read.
-    eof: bool,
-}
-
-impl Buffer {
-    fn bytes(&self) -> &[u8] {
-        self.data.get(..self.len).unwrap_or(&[])
-    }
-
-    /// Makes the buffer at least `size` bytes long, keeping its bytes. A zeroed allocation
-    /// comes cleared from the system, and its untouched pages cost nothing, so a short stream
-    /// never pays for a whole chunk.
-    fn reserve(&mut self, size: usize) {
-        if self.data.len() < size {
-            let mut data = vec![0u8; size];
-            if let (Some(to), Some(from)) = (data.get_mut(..self.len), self.data.get(..self.len)) {
-                to.copy_from_slice(from);
-            }
-            self.data = data;
-        }
-    }
-
-    /// Reads until `want` more bytes are in the buffer or the reader ends; returns how many
-    /// were read (fewer than `want` only at the end of the stream).
-    fn fill<R: Read>(&mut self, reader: &mut R, want: usize) -> io::Result<usize> {
-        let start = self.len;
-        let end = start.saturating_add(want);
-        self.reserve(end);
-        while self.len < end {
-            let Some(room) = self.data.get_mut(self.len..end) else {
-                break;
-            };
-            match reader.read(room) {
-                Ok(0) => break,
-                Ok(n) => self.len += n.min(room.len()),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(self.len - start)
-    }
-}
+/// What a worker hands back for a block: the piece, the block's spans in it and their
+/// verdicts; `None` when the block was not validated (the run was cancelled, or the worker
+/// panicked).
+type Reply<'b> = (&'b [u8], Vec<Span>, Option<Vec<Verdict<'b>>>);
 
 fn is_blank(line: &[u8]) -> bool {
     line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'))
 }
 
-/// The reading side of a stream: reads buffers, cuts them into lines, and keeps the counts.
-/// It runs on the calling thread, while the workers validate the lines it found before.
+/// The reading side of a stream: reads pieces, cuts them into lines, and keeps the counts.
+/// It runs on the calling thread, while the workers validate the lines it cut before.
 struct Splitter<R> {
     reader: R,
-    chunk: usize,
-    /// Bytes the next read asks for.
-    want: usize,
+    piece: usize,
     options: Options,
     limit: usize,
     /// The core's verdict on an oversized line, found on the first one.
@@ -353,100 +308,33 @@ struct Splitter<R> {
     stats: StreamStats,
     next_line: u64,
     skipping: Option<Oversized>,
+    eof: bool,
 }
 
-/// Where the lines of a buffer are: a skipped line that ends in it first, then the complete
-/// lines of `pos..end`; what follows `end` is carried over to the next buffer.
-struct Cut {
-    head: Option<Span>,
-    pos: usize,
-    end: usize,
+/// The part of the buffer a round has not handed out yet: `rest[..filled]` holds the start of
+/// a line (no `\n` in it), whose first byte is at stream offset `offset` and at `at` in the
+/// buffer.
+struct Window<'c> {
+    rest: &'c mut [u8],
+    filled: usize,
+    offset: u64,
+    at: usize,
+}
+
+impl<'c> Window<'c> {
+    /// Hands out the first `n` bytes.
+    fn take(&mut self, n: usize) -> &'c mut [u8] {
+        let n = n.min(self.rest.len());
+        let (head, tail) = std::mem::take(&mut self.rest).split_at_mut(n);
+        self.rest = tail;
+        self.filled = self.filled.saturating_sub(n);
+        self.offset += n as u64;
+        self.at += n;
+        head
+    }
 }
 
 impl<R: Read> Splitter<R> {
-    /// Whether the partial line `rest` at the end of a buffer (stream offset `at`) is carried
-    /// over to the next one; when it is already too long to keep, it is skipped instead.
-    fn carry(&mut self, rest: &[u8], at: u64) -> bool {
-        let oversized = if rest.len() > self.limit {
-            self.too_large(rest)
-        } else {
-            None
-        };
-        match oversized {
-            Some(error) => {
-                self.skipping = Some(Oversized {
-                    line: None,
-                    offset: at,
-                    len: rest.len() as u64,
-                    blank: is_blank(rest),
-                    error,
-                });
-                false
-            }
-            None => true,
-        }
-    }
-
-    /// Reads the next buffer into `buf`: the partial line `rest` (stream offset `at`) of the
-    /// current one first, unless it is already too long to keep, then a chunk.
-    fn read(&mut self, rest: &[u8], at: u64, buf: &mut Buffer) -> io::Result<()> {
-        buf.len = 0;
-        buf.carried = 0;
-        buf.base = at;
-        if self.carry(rest, at) {
-            self.reserve(buf, rest.len());
-            buf.fill(&mut &rest[..], rest.len())?;
-            buf.carried = buf.len;
-        } else {
-            buf.base = at + rest.len() as u64;
-        }
-        self.read_chunk(buf)
-    }
-
-    /// Reads the next buffer into `buf` itself: its partial last line, from `end`, moves to
-    /// the front, unless it is already too long to keep, then a chunk follows it.
-    fn refill(&mut self, buf: &mut Buffer, end: usize) -> io::Result<()> {
-        let at = buf.base + end as u64;
-        let rest = buf.bytes().get(end..).unwrap_or(&[]);
-        let kept = rest.len();
-        if self.carry(rest, at) {
-            buf.data.copy_within(end..buf.len, 0);
-            buf.base = at;
-        } else {
-            buf.base = at + kept as u64;
-            buf.len = 0;
-        }
-        buf.len = kept.min(buf.len);
-        buf.carried = buf.len;
-        // Every line before the skipped one has its number already.
-        self.number_skipped();
-        self.read_chunk(buf)
-    }
-
-    /// Room in `buf` for a chunk after `carried` bytes, and for the longest line kept ahead
-    /// of it, so that the buffer is allocated once.
-    fn reserve(&self, buf: &mut Buffer, carried: usize) {
-        let size = carried
-            .max(self.limit)
-            .saturating_add(self.chunk)
-            .saturating_add(1);
-        buf.reserve(size);
-    }
-
-    /// Reads a chunk into `buf`, after what it holds.
-    fn read_chunk(&mut self, buf: &mut Buffer) -> io::Result<()> {
-        self.reserve(buf, buf.len);
-        let want = self.want;
-        // The first reads are short, so that the workers start early; the size then doubles
-        // up to a chunk.
-        self.want = want.saturating_mul(2).min(self.chunk);
-        let got = buf.fill(&mut self.reader, want)?;
-        self.stats.bytes_read += got as u64;
-        self.stats.peak_buffer_bytes = self.stats.peak_buffer_bytes.max(buf.data.capacity() as u64);
-        buf.eof = got < want;
-        Ok(())
-    }
-
     /// The core's verdict on a document longer than the limit, from its first `limit + 1`
     /// bytes (the size check comes before anything else reads the document). Always `Some`:
     /// the core rejects any document over its limit; were it ever not to, the line would be
@@ -462,17 +350,6 @@ impl<R: Read> Splitter<R> {
         Some(error)
     }
 
-    /// Numbers the skipped line that started at the end of the last buffer, once every line
-    /// before it has its number.
-    fn number_skipped(&mut self) {
-        if let Some(o) = self.skipping.as_mut() {
-            if o.line.is_none() {
-                o.line = Some(self.next_line);
-                self.next_line += 1;
-            }
-        }
-    }
-
     /// A skipped line is over: counted, and reported unless blank.
     fn finish_oversized(&mut self, o: Oversized) -> Option<Span> {
         self.stats.lines += 1;
@@ -482,70 +359,116 @@ impl<R: Read> Splitter<R> {
         }
         Some(Span {
             range: 0..0,
-            line: o.line.unwrap_or(0),
+            line: o.line,
             offset: o.offset,
             len: o.len,
             too_large: Some(o.error),
         })
     }
 
-    /// Where the lines of `buf` are.
-    fn cut(&mut self, buf: &Buffer) -> Cut {
-        let bytes = buf.bytes();
-        let mut head = None;
-        let mut pos = 0;
+    /// Reads the next piece into the window and hands out its complete lines: the piece they
+    /// are in and their documents (blank and header lines counted and left out), after a
+    /// skipped line that ends in it. `None` when the window is full or the stream has ended.
+    fn read_piece<'c>(
+        &mut self,
+        w: &mut Window<'c>,
+        spans: &mut Vec<Span>,
+    ) -> io::Result<Option<&'c [u8]>> {
+        let want = self.piece.min(w.rest.len().saturating_sub(w.filled));
+        if want == 0 || self.eof {
+            return Ok(None);
+        }
+        let before = w.filled;
+        let mut n = 0;
+        while n < want {
+            let Some(room) = w.rest.get_mut(before + n..before + want) else {
+                break;
+            };
+            match self.reader.read(room) {
+                Ok(0) => break,
+                Ok(got) => n += got.min(room.len()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.stats.bytes_read += n as u64;
+        self.eof = n < want;
+        w.filled = before + n;
+        spans.clear();
+        let mut from = before;
         if let Some(mut o) = self.skipping.take() {
-            // `buf` holds only new bytes: the oversized line's start was dropped.
-            match memchr::memchr(b'\n', bytes) {
+            // The window holds only new bytes: the oversized line's start was dropped.
+            let new = w.rest.get(..w.filled).unwrap_or(&[]);
+            match memchr::memchr(b'\n', new) {
                 Some(nl) => {
-                    o.blank = o.blank && is_blank(bytes.get(..nl).unwrap_or(&[]));
+                    o.blank = o.blank && is_blank(new.get(..nl).unwrap_or(&[]));
                     o.len += nl as u64;
-                    head = self.finish_oversized(o);
-                    pos = nl + 1;
+                    spans.extend(self.finish_oversized(o));
+                    w.take(nl + 1);
+                    from = 0;
                 }
                 None => {
-                    o.blank = o.blank && is_blank(bytes);
-                    o.len += bytes.len() as u64;
-                    if buf.eof {
-                        head = self.finish_oversized(o);
+                    o.blank = o.blank && is_blank(new);
+                    o.len += new.len() as u64;
+                    // The bytes are dropped; their room is read into again.
+                    w.offset += new.len() as u64;
+                    w.filled = 0;
+                    if self.eof {
+                        spans.extend(self.finish_oversized(o));
                     } else {
                         self.skipping = Some(o);
                     }
-                    pos = bytes.len();
+                    return Ok(Some(&[]));
                 }
             }
         }
-        // The carried bytes hold no `\n`, so the search starts after them.
-        let end = if buf.eof {
-            bytes.len()
+        // The bytes before `from` are the start of a line: the search starts after them.
+        let window = w.rest.get(..w.filled).unwrap_or(&[]);
+        let complete = if self.eof {
+            w.filled
         } else {
-            let from = pos.max(buf.carried);
-            match memchr::memrchr(b'\n', bytes.get(from..).unwrap_or(&[])) {
+            match memchr::memrchr(b'\n', window.get(from..).unwrap_or(&[])) {
                 Some(nl) => from + nl + 1,
-                None => pos,
+                None => 0,
             }
         };
-        Cut { head, pos, end }
+        let offset = w.offset;
+        let piece: &'c [u8] = w.take(complete);
+        self.cut(piece, offset, spans);
+        // What is left is the start of a line; once longer than the limit it is skipped.
+        let partial = w.rest.get(..w.filled).unwrap_or(&[]);
+        if partial.len() > self.limit {
+            if let Some(error) = self.too_large(partial) {
+                self.skipping = Some(Oversized {
+                    line: self.next_line,
+                    offset: w.offset,
+                    len: partial.len() as u64,
+                    blank: is_blank(partial),
+                    error,
+                });
+                self.next_line += 1;
+                w.offset += partial.len() as u64;
+                w.filled = 0;
+            }
+        }
+        Ok(Some(piece))
     }
 
-    /// The next document of `cut`, skipping blank and header lines; `None` when there is none
-    /// left.
-    fn next_document(&mut self, buf: &Buffer, cut: &mut Cut) -> Option<Span> {
-        if let Some(head) = cut.head.take() {
-            return Some(head);
-        }
-        let bytes = buf.bytes();
-        while cut.pos < cut.end {
-            let start = cut.pos;
-            let stop = match memchr::memchr(b'\n', bytes.get(start..cut.end).unwrap_or(&[])) {
+    /// The documents of the complete lines of `piece` (stream offset `offset`; its last line
+    /// may lack its `\n` at the end of the stream).
+    fn cut(&mut self, piece: &[u8], offset: u64, spans: &mut Vec<Span>) {
+        let mut pos = 0;
+        while pos < piece.len() {
+            let start = pos;
+            let stop = match memchr::memchr(b'\n', piece.get(start..).unwrap_or(&[])) {
                 Some(nl) => start + nl,
-                None => cut.end,
+                None => piece.len(),
             };
-            cut.pos = stop + 1;
+            pos = stop + 1;
             let line_no = self.next_line;
             self.next_line += 1;
             self.stats.lines += 1;
-            let line = bytes.get(start..stop).unwrap_or(&[]);
+            let line = piece.get(start..stop).unwrap_or(&[]);
             if is_blank(line) {
                 self.stats.blank += 1;
                 continue;
@@ -559,38 +482,21 @@ impl<R: Read> Splitter<R> {
                 self.stats.headers += 1;
                 continue;
             }
-            return Some(Span {
+            spans.push(Span {
                 range: start..stop,
                 line: line_no,
-                offset: buf.base + start as u64,
+                offset: offset + start as u64,
                 len: line.len() as u64,
                 too_large,
             });
         }
-        None
-    }
-
-    /// The next block of documents of `cut`, at most `max` of them; empty when there is none.
-    fn next_block(&mut self, buf: &Buffer, cut: &mut Cut, max: usize) -> Vec<Span> {
-        let mut block = Vec::new();
-        let mut bytes = 0usize;
-        while block.len() < max && bytes < BLOCK_BYTES {
-            match self.next_document(buf, cut) {
-                Some(span) => {
-                    bytes += span.range.len();
-                    block.push(span);
-                }
-                None => break,
-            }
-        }
-        block
     }
 }
 
-/// The verdicts on `spans` of `bytes`.
+/// The verdicts on `spans` of `piece`.
 fn verdicts<'b>(
     v: &mut Validator,
-    bytes: &'b [u8],
+    piece: &'b [u8],
     spans: &[Span],
     traced: bool,
 ) -> Vec<Verdict<'b>> {
@@ -604,7 +510,7 @@ fn verdicts<'b>(
                 None,
             ),
             None => {
-                let doc = bytes.get(span.range.clone()).unwrap_or(&[]);
+                let doc = piece.get(span.range.clone()).unwrap_or(&[]);
                 if traced {
                     let t = Traced::validate(v, doc);
                     (t.checked, v.warnings().clone(), t.facts, t.id)
@@ -627,23 +533,28 @@ fn verdicts<'b>(
 struct Replier<'b> {
     tx: mpsc::Sender<(usize, Reply<'b>)>,
     index: usize,
+    piece: &'b [u8],
     spans: Vec<Span>,
     verdicts: Option<Vec<Verdict<'b>>>,
 }
 
 impl<'b> Replier<'b> {
     /// Validates the block on the calling worker (unless the run was cancelled) and replies.
-    fn answer(mut self, kept: &Kept, bytes: &'b [u8], traced: bool, cancel: &AtomicBool) {
+    fn answer(mut self, kept: &Kept, traced: bool, cancel: &AtomicBool) {
         if !cancel.load(Ordering::Relaxed) {
             let mut v = kept.get();
-            self.verdicts = Some(verdicts(&mut v, bytes, &self.spans, traced));
+            self.verdicts = Some(verdicts(&mut v, self.piece, &self.spans, traced));
         }
     }
 }
 
 impl Drop for Replier<'_> {
     fn drop(&mut self) {
-        let reply = (std::mem::take(&mut self.spans), self.verdicts.take());
+        let reply = (
+            self.piece,
+            std::mem::take(&mut self.spans),
+            self.verdicts.take(),
+        );
         // The receiver only goes away once the run is over.
         let _ = self.tx.send((self.index, reply));
     }
@@ -661,9 +572,9 @@ impl Batch {
     /// Validates an NDJSON stream (see the [module documentation](self)), handing every
     /// document to `sink` in stream order; returns what the stream held.
     ///
-    /// With more than one job the work is a pipeline: the calling thread reads the next chunk
-    /// and cuts lines into blocks while the workers validate the blocks it cut before, and it
-    /// hands each block's verdicts to `sink`, in order, as soon as they are in.
+    /// With more than one job the work is a pipeline: the calling thread reads the input in
+    /// pieces and cuts their lines into blocks while the workers validate the blocks it cut
+    /// before, and it hands each block's verdicts to `sink`, in order, as soon as they are in.
     ///
     /// ```
     /// use xseg_batch::{Batch, StreamConfig};
@@ -697,135 +608,135 @@ impl Batch {
         F: FnMut(&StreamItem<'_>) -> Result<(), E>,
     {
         let options = *self.options();
+        let limit = options.max_document_bytes().min(MAX_LINE_BYTES);
         let mut split = Splitter {
             reader,
-            chunk: config.chunk_bytes,
-            want: config.chunk_bytes.min(FIRST_READ_BYTES),
+            piece: config.chunk_bytes.min(PIECE_BYTES),
             options,
-            limit: options.max_document_bytes().min(MAX_LINE_BYTES),
+            limit,
             oversize: None,
             headers: Validator::new(options),
             stats: StreamStats::default(),
             next_line: 1,
             skipping: None,
+            eof: false,
         };
-        let mut cur = Buffer::default();
-        let mut next = Buffer::default();
+        // One buffer, allocated once (zeroed by the system, so its untouched pages cost
+        // nothing) and never cleared again: reads go straight into it. It holds a round after
+        // the longest line carried over from the last one.
+        let size = config
+            .chunk_bytes
+            .min(ROUND_BYTES)
+            .saturating_add(limit)
+            .saturating_add(1);
+        let mut data = vec![0u8; size];
+        split.stats.peak_buffer_bytes = data.capacity() as u64;
         // Set when the run stops early: the workers then skip the blocks still queued.
         let cancel = AtomicBool::new(false);
         let cancel = &cancel;
-        split.read(&[], 0, &mut cur).map_err(StreamError::Read)?;
+        let (mut carried, mut offset) = (0usize, 0u64);
         loop {
-            let last = cur.eof;
             let kept = &self.kept;
-            // On the calling thread alone the next chunk is read once this one is done, into
-            // the same buffer; with workers it is read into the other buffer while they
-            // validate this one.
-            let (end, swap) = match &mut self.exec {
+            let window = Window {
+                rest: &mut data[..],
+                filled: carried,
+                offset,
+                at: 0,
+            };
+            let (s, sk, c) = (&mut split, &mut sink, config);
+            let round = match &mut self.exec {
                 Exec::Pool(pool) if pool.current_thread_index().is_none() => {
-                    let end = pool.in_place_scope(|s| {
-                        let workers = Workers::Pool(s, kept);
-                        drain(
-                            &mut split,
-                            config,
-                            cancel,
-                            workers,
-                            &cur,
-                            Some(&mut next),
-                            &mut sink,
-                        )
-                    });
-                    (end?, true)
+                    pool.in_place_scope(|scope| {
+                        drain(s, c, cancel, Workers::Pool(scope, kept), window, sk)
+                    })
                 }
                 Exec::Global if rayon::current_thread_index().is_none() => {
-                    let end = rayon::in_place_scope(|s| {
-                        let workers = Workers::Pool(s, kept);
-                        drain(
-                            &mut split,
-                            config,
-                            cancel,
-                            workers,
-                            &cur,
-                            Some(&mut next),
-                            &mut sink,
-                        )
-                    });
-                    (end?, true)
+                    rayon::in_place_scope(|scope| {
+                        drain(s, c, cancel, Workers::Pool(scope, kept), window, sk)
+                    })
                 }
-                Exec::Sequential(v) => {
-                    let workers = Workers::Inline(v);
-                    let end = drain(&mut split, config, cancel, workers, &cur, None, &mut sink);
-                    (end?, false)
-                }
+                Exec::Sequential(v) => drain(s, c, cancel, Workers::Inline(v), window, sk),
                 // Called from a worker thread of the pool itself: waiting there for the pool
                 // could wait forever, so the blocks are validated right here.
                 Exec::Pool(_) | Exec::Global => {
                     let mut v = kept.get();
-                    let workers = Workers::Inline(&mut v);
-                    let end = drain(&mut split, config, cancel, workers, &cur, None, &mut sink);
-                    (end?, false)
+                    drain(s, c, cancel, Workers::Inline(&mut v), window, sk)
                 }
             };
-            if last {
+            let (at, filled, at_offset) = round?;
+            if split.eof {
                 break;
             }
-            if swap {
-                std::mem::swap(&mut cur, &mut next);
-            } else {
-                split.refill(&mut cur, end).map_err(StreamError::Read)?;
+            if at == 0 {
+                // A full buffer of one line that was not skipped: only a core that accepted a
+                // document over its size limit could leave this, and reading on would loop.
+                return Err(StreamError::Read(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "a line longer than the document size limit was not rejected",
+                )));
             }
+            // The partial line moves to the front: the only bytes copied after the read.
+            data.copy_within(at..at + filled, 0);
+            carried = filled;
+            offset = at_offset;
         }
         Ok(split.stats)
     }
 }
 
-/// Validates the documents of `cur` and hands them to `sink` in order; on the way, reads the
-/// next buffer into `next`, if given, unless `cur` was the last. Returns where the partial
-/// last line of `cur` starts.
+/// One round over the buffer: reads pieces into `window`, validates their documents, and
+/// hands them to `sink` in order, until the buffer is full or the stream has ended. Returns
+/// where the partial last line is in the buffer, its length and its stream offset.
 fn drain<'c, R, E, F>(
     split: &mut Splitter<R>,
     config: &StreamConfig,
     cancel: &'c AtomicBool,
     mut workers: Workers<'_, 'c>,
-    cur: &'c Buffer,
-    mut next: Option<&mut Buffer>,
+    mut window: Window<'c>,
     sink: &mut F,
-) -> Result<usize, StreamError<E>>
+) -> Result<(usize, usize, u64), StreamError<E>>
 where
     R: Read,
     F: FnMut(&StreamItem<'_>) -> Result<(), E>,
 {
-    let bytes = cur.bytes();
     let traced = config.trace_facts;
     let max_in_flight = config.batch_documents;
     let block_docs = BLOCK_DOCUMENTS.min(max_in_flight);
-    let mut cut = split.cut(cur);
-    let mut read_error = None;
     let (tx, rx) = mpsc::channel::<(usize, Reply<'c>)>();
     // Replies by block, from the next one to report on.
     let mut ready: VecDeque<Option<Reply<'c>>> = VecDeque::new();
     let (mut submitted, mut reported) = (0usize, 0usize);
-    let mut in_flight = 0usize;
-    let mut more = true;
+    let (mut in_flight, mut in_flight_bytes) = (0usize, 0usize);
+    // The documents of the last piece read, not handed out yet.
+    let mut pending: VecDeque<Span> = VecDeque::new();
+    let mut piece: &'c [u8] = &[];
+    let mut spans = Vec::new();
+    let mut reading = true;
+    let mut read_error = None;
     let empty = Warnings::default();
     let result = loop {
-        // Cut and hand out blocks while the records in flight allow.
-        while more && in_flight < max_in_flight {
+        // Hand out blocks while the records in flight allow.
+        while !pending.is_empty() && in_flight < max_in_flight {
             let room = block_docs.min(max_in_flight - in_flight);
-            let block = split.next_block(cur, &mut cut, room);
-            if block.is_empty() {
-                more = false;
-                break;
+            let mut block = Vec::new();
+            let mut bytes = 0;
+            while block.len() < room && bytes < BLOCK_BYTES {
+                let Some(span) = pending.pop_front() else {
+                    break;
+                };
+                bytes += span.range.len();
+                block.push(span);
             }
             in_flight += block.len();
+            in_flight_bytes += bytes;
             let index = submitted;
             submitted += 1;
             ready.push_back(None);
             match &mut workers {
                 Workers::Inline(v) => {
-                    let verdicts = verdicts(v, bytes, &block, traced);
+                    let verdicts = verdicts(v, piece, &block, traced);
                     if let Some(slot) = ready.back_mut() {
-                        *slot = Some((block, Some(verdicts)));
+                        *slot = Some((piece, block, Some(verdicts)));
                     }
                 }
                 Workers::Pool(scope, kept) => {
@@ -833,18 +744,26 @@ where
                     let reply = Replier {
                         tx: tx.clone(),
                         index,
+                        piece,
                         spans: block,
                         verdicts: None,
                     };
-                    scope.spawn(move |_| reply.answer(kept, bytes, traced, cancel));
+                    scope.spawn(move |_| reply.answer(kept, traced, cancel));
                 }
             }
         }
-        // The next buffer is read once the workers have blocks to validate.
-        if let Some(next) = next.take().filter(|_| !cur.eof) {
-            let rest = bytes.get(cut.end..).unwrap_or(&[]);
-            if let Err(e) = split.read(rest, cur.base + cut.end as u64, next) {
-                read_error = Some(e);
+        // Read the next piece once this one is handed out, unless enough is in flight.
+        if reading && pending.is_empty() && in_flight_bytes < READ_AHEAD_BYTES {
+            match split.read_piece(&mut window, &mut spans) {
+                Ok(Some(p)) => {
+                    piece = p;
+                    pending.extend(spans.drain(..));
+                }
+                Ok(None) => reading = false,
+                Err(e) => {
+                    read_error = Some(e);
+                    reading = false;
+                }
             }
             continue;
         }
@@ -856,11 +775,12 @@ where
         // Report the blocks that are in, in order.
         let mut failed = false;
         while let Some(Some(_)) = ready.front() {
-            let Some(Some((spans, verdicts))) = ready.pop_front() else {
+            let Some(Some((piece, spans, verdicts))) = ready.pop_front() else {
                 break;
             };
             reported += 1;
             in_flight -= spans.len();
+            in_flight_bytes -= spans.iter().map(|s| s.range.len()).sum::<usize>();
             let Some(verdicts) = verdicts else {
                 failed = true;
                 break;
@@ -877,7 +797,7 @@ where
                     document: if span.too_large.is_some() {
                         &[]
                     } else {
-                        bytes.get(span.range.clone()).unwrap_or(&[])
+                        piece.get(span.range.clone()).unwrap_or(&[])
                     },
                     result: *result,
                     warnings: if span.too_large.is_some() {
@@ -897,27 +817,28 @@ where
         if failed {
             // A worker panicked: the scope passes the panic on.
             cancel.store(true, Ordering::Relaxed);
-            break Ok(cut.end);
+            break Ok(());
         }
-        if !more && in_flight == 0 {
-            break Ok(cut.end);
+        let can_read = reading && pending.is_empty() && in_flight_bytes < READ_AHEAD_BYTES;
+        if !reading && pending.is_empty() && in_flight == 0 {
+            break Ok(());
         }
-        if ready.front().is_some_and(Option::is_none) && (!more || in_flight >= max_in_flight) {
+        let can_hand_out = !pending.is_empty() && in_flight < max_in_flight;
+        if ready.front().is_some_and(Option::is_none) && !can_read && !can_hand_out {
             match rx.recv() {
                 Ok((index, reply)) => {
                     if let Some(slot) = index.checked_sub(reported).and_then(|i| ready.get_mut(i)) {
                         *slot = Some(reply);
                     }
                 }
-                Err(_) => break Ok(cut.end),
+                Err(_) => break Ok(()),
             }
         }
     };
-    // Every line of `cur` has its number now.
-    split.number_skipped();
-    match read_error {
-        Some(e) if result.is_ok() => Err(StreamError::Read(e)),
-        _ => result,
+    match (read_error, result) {
+        (Some(e), Ok(())) => Err(StreamError::Read(e)),
+        (_, Err(e)) => Err(e),
+        (None, Ok(())) => Ok((window.at, window.filled, window.offset)),
     }
 }
 
