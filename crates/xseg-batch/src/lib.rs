@@ -57,7 +57,7 @@ pub mod trace;
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
-use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::sync::{Mutex, MutexGuard, OnceLock, TryLockError};
 
 use rayon::prelude::*;
 use xseg::{Error, Options, Outcome, Rejection, Validator, Warnings};
@@ -156,7 +156,11 @@ enum Exec {
 /// per pass.
 struct Kept {
     options: Options,
-    slots: Vec<Mutex<Validator>>,
+    /// Threads of the pool; `None` for rayon's global pool, whose size is read on first use
+    /// (reading it earlier would start the pool).
+    threads: Option<usize>,
+    /// Built on first use, inside the pool.
+    slots: OnceLock<Vec<Mutex<Validator>>>,
 }
 
 /// The validator a worker uses for one run of items: its own kept one, or (outside the pool,
@@ -188,18 +192,26 @@ impl DerefMut for Slot<'_> {
 }
 
 impl Kept {
-    fn new(options: Options, threads: usize) -> Self {
+    const fn new(options: Options, threads: Option<usize>) -> Self {
         Kept {
             options,
-            slots: (0..threads)
-                .map(|_| Mutex::new(Validator::new(options)))
-                .collect(),
+            threads,
+            slots: OnceLock::new(),
         }
     }
 
     /// The calling worker's validator.
     pub(crate) fn get(&self) -> Slot<'_> {
-        let slot = rayon::current_thread_index().and_then(|i| self.slots.get(i));
+        let Some(index) = rayon::current_thread_index() else {
+            return Slot::Own(Box::new(Validator::new(self.options)));
+        };
+        let slots = self.slots.get_or_init(|| {
+            let threads = self.threads.unwrap_or_else(rayon::current_num_threads);
+            (0..threads)
+                .map(|_| Mutex::new(Validator::new(self.options)))
+                .collect()
+        });
+        let slot = slots.get(index);
         match slot.map(Mutex::try_lock) {
             Some(Ok(v)) => Slot::Kept(v),
             // A validation that panicked leaves no state a new run depends on, but a fresh
@@ -241,7 +253,7 @@ impl Batch {
         Batch {
             options,
             exec: Exec::Global,
-            kept: Kept::new(options, rayon::current_num_threads()),
+            kept: Kept::new(options, None),
         }
     }
 
@@ -250,7 +262,7 @@ impl Batch {
         Batch {
             options,
             exec: Exec::Sequential(Box::new(Validator::new(options))),
-            kept: Kept::new(options, 0),
+            kept: Kept::new(options, Some(0)),
         }
     }
 
@@ -273,7 +285,7 @@ impl Batch {
                 Batch {
                     options,
                     exec: Exec::Pool(pool),
-                    kept: Kept::new(options, n),
+                    kept: Kept::new(options, Some(n)),
                 }
             }
         })
@@ -492,13 +504,7 @@ mod tests {
         let docs = vec![GOOD; 3000];
         for jobs in [0, 2, 3] {
             let mut batch = Batch::with_jobs(Options::default(), jobs).unwrap();
-            let kept: std::collections::HashSet<usize> = batch
-                .kept
-                .slots
-                .iter()
-                .map(|m| &*m.lock().unwrap() as *const Validator as usize)
-                .collect();
-            assert_eq!(kept.len(), batch.jobs(), "jobs {jobs}");
+            assert!(batch.kept.slots.get().is_none(), "built on first use");
             let mut seen = std::collections::HashSet::new();
             let mut out = Vec::new();
             for _ in 0..4 {
@@ -512,6 +518,15 @@ mod tests {
                 );
                 seen.extend(out.iter().copied());
             }
+            let kept: std::collections::HashSet<usize> = batch
+                .kept
+                .slots
+                .get()
+                .unwrap()
+                .iter()
+                .map(|m| &*m.lock().unwrap() as *const Validator as usize)
+                .collect();
+            assert_eq!(kept.len(), batch.jobs(), "jobs {jobs}");
             // However rayon splits the work, pass after pass, only the kept ones validate.
             assert!(seen.is_subset(&kept), "jobs {jobs}: {seen:?}");
         }
