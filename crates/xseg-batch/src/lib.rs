@@ -56,6 +56,8 @@ pub mod stream;
 pub mod trace;
 
 use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::sync::{Mutex, MutexGuard, OnceLock, TryLockError};
 
 use rayon::prelude::*;
 use xseg::{Error, Options, Outcome, Rejection, Validator, Warnings};
@@ -149,13 +151,91 @@ enum Exec {
     Pool(rayon::ThreadPool),
 }
 
+/// One [`Validator`] per worker thread of a pool, indexed by
+/// [`rayon::current_thread_index`], kept from call to call: a worker builds none per split nor
+/// per pass.
+struct Kept {
+    options: Options,
+    /// Threads of the pool; `None` for rayon's global pool, whose size is read on first use
+    /// (reading it earlier would start the pool).
+    threads: Option<usize>,
+    /// Built on first use, inside the pool.
+    slots: OnceLock<Vec<Mutex<Validator>>>,
+}
+
+/// The validator a worker uses for one run of items: its own kept one, or (outside the pool,
+/// or should its slot be busy) one of its own.
+pub(crate) enum Slot<'k> {
+    /// The worker thread's kept validator.
+    Kept(MutexGuard<'k, Validator>),
+    /// A validator built for this run only.
+    Own(Box<Validator>),
+}
+
+impl Deref for Slot<'_> {
+    type Target = Validator;
+    fn deref(&self) -> &Validator {
+        match self {
+            Slot::Kept(v) => v,
+            Slot::Own(v) => v,
+        }
+    }
+}
+
+impl DerefMut for Slot<'_> {
+    fn deref_mut(&mut self) -> &mut Validator {
+        match self {
+            Slot::Kept(v) => &mut *v,
+            Slot::Own(v) => &mut *v,
+        }
+    }
+}
+
+impl Kept {
+    const fn new(options: Options, threads: Option<usize>) -> Self {
+        Kept {
+            options,
+            threads,
+            slots: OnceLock::new(),
+        }
+    }
+
+    /// The calling worker's validator.
+    pub(crate) fn get(&self) -> Slot<'_> {
+        let Some(index) = rayon::current_thread_index() else {
+            return Slot::Own(Box::new(Validator::new(self.options)));
+        };
+        let slots = self.slots.get_or_init(|| {
+            let threads = self.threads.unwrap_or_else(rayon::current_num_threads);
+            (0..threads)
+                .map(|_| Mutex::new(Validator::new(self.options)))
+                .collect()
+        });
+        let slot = slots.get(index);
+        match slot.map(Mutex::try_lock) {
+            Some(Ok(v)) => Slot::Kept(v),
+            // A validation that panicked leaves no state a new run depends on, but a fresh
+            // validator is the plainest way to be sure.
+            Some(Err(TryLockError::Poisoned(p))) => {
+                let mut v = p.into_inner();
+                *v = Validator::new(self.options);
+                Slot::Kept(v)
+            }
+            Some(Err(TryLockError::WouldBlock)) | None => {
+                Slot::Own(Box::new(Validator::new(self.options)))
+            }
+        }
+    }
+}
+
 /// Validates many documents, in parallel unless told otherwise, with results in input order.
 ///
-/// Each worker keeps one [`Validator`] for all the documents it is handed, so a batch
-/// allocates nothing per document beyond the result list.
+/// Each worker thread keeps one [`Validator`] for all the documents it is ever handed, so a
+/// batch allocates nothing per document beyond the result list.
 pub struct Batch {
     options: Options,
     exec: Exec,
+    kept: Kept,
 }
 
 impl fmt::Debug for Batch {
@@ -173,6 +253,7 @@ impl Batch {
         Batch {
             options,
             exec: Exec::Global,
+            kept: Kept::new(options, None),
         }
     }
 
@@ -181,6 +262,7 @@ impl Batch {
         Batch {
             options,
             exec: Exec::Sequential(Box::new(Validator::new(options))),
+            kept: Kept::new(options, Some(0)),
         }
     }
 
@@ -203,6 +285,7 @@ impl Batch {
                 Batch {
                     options,
                     exec: Exec::Pool(pool),
+                    kept: Kept::new(options, Some(n)),
                 }
             }
         })
@@ -300,12 +383,12 @@ impl Batch {
         R: Send,
         F: Fn(&mut Validator, &T) -> R + Sync,
     {
-        let options = self.options;
+        let kept = &self.kept;
         let run = |out: &mut Vec<R>| {
             items
                 .par_iter()
                 .with_min_len(MIN_JOB_DOCUMENTS)
-                .map_init(|| Validator::new(options), |v, item| f(v, item))
+                .map_init(|| kept.get(), |v, item| f(v, item))
                 .collect_into_vec(out);
         };
         match &mut self.exec {
@@ -414,6 +497,42 @@ mod tests {
                 assert_eq!(*c, want[i]);
             }
         }
+    }
+
+    #[test]
+    fn each_worker_thread_keeps_one_validator() {
+        let docs = vec![GOOD; 3000];
+        for jobs in [0, 2, 3] {
+            let mut batch = Batch::with_jobs(Options::default(), jobs).unwrap();
+            assert!(batch.kept.slots.get().is_none(), "built on first use");
+            let mut seen = std::collections::HashSet::new();
+            let mut out = Vec::new();
+            for _ in 0..4 {
+                batch.run_each(
+                    &docs,
+                    |v, doc| {
+                        assert!(v.validate(doc).is_accepted());
+                        v as *const Validator as usize
+                    },
+                    &mut out,
+                );
+                seen.extend(out.iter().copied());
+            }
+            let kept: std::collections::HashSet<usize> = batch
+                .kept
+                .slots
+                .get()
+                .unwrap()
+                .iter()
+                .map(|m| &*m.lock().unwrap() as *const Validator as usize)
+                .collect();
+            assert_eq!(kept.len(), batch.jobs(), "jobs {jobs}");
+            // However rayon splits the work, pass after pass, only the kept ones validate.
+            assert!(seen.is_subset(&kept), "jobs {jobs}: {seen:?}");
+        }
+        // Outside a pool there is no thread index: a validator of its own.
+        let batch = Batch::with_jobs(Options::default(), 2).unwrap();
+        assert!(matches!(batch.kept.get(), Slot::Own(_)));
     }
 
     #[test]

@@ -12,23 +12,33 @@
 //!   core reports a document that size (`DocumentTooLarge`, `InvalidSegment`, no `Id`) and
 //!   the reader skips to its newline. Its [`StreamItem::document`] is empty.
 //!
-//! The stream is read in chunks of [`StreamConfig::chunk_bytes`]; the partial last line of a
-//! chunk is carried over to the next one. Memory stays below about the chunk size plus the
-//! size limit plus the per-document records of one batch, whatever the input size, and the
-//! chunk size never changes a result.
+//! The stream is read into one buffer, in rounds of at most [`StreamConfig::chunk_bytes`]
+//! (and at most 1 MiB, so that the buffer stays in the cache), each in pieces of at most
+//! 256 KiB: a piece's complete lines are cut into blocks as soon as it is read, the partial
+//! line at its end waits for the next piece, and the partial line at the end of a round moves
+//! to the front of the buffer for the next round (the only bytes copied after the read). With
+//! more than one job this is a pipeline: the calling thread reads and cuts the next piece
+//! while the workers validate the blocks of the last ones, and it hands the verdicts to the
+//! sink in stream order as they come in. Memory stays below the buffer (a round plus the size
+//! limit) plus the records of at most [`StreamConfig::batch_documents`] documents in flight,
+//! whatever the input size; neither the chunk size nor the number of jobs ever changes a
+//! result.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::io::{self, Read};
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 
-use xseg::{Error, JsonStr, Validator, Warnings};
+use xseg::{Error, JsonStr, Options, Validator, Warnings};
 
-use crate::{Batch, Checked, Counters, TraceFacts, Traced};
+use crate::{Batch, Checked, Counters, Exec, Kept, TraceFacts, Traced};
 
-/// Default bytes read per chunk.
+/// Default bytes read per chunk (a stream reads at most 1 MiB per round).
 pub const DEFAULT_CHUNK_BYTES: usize = 8 << 20;
 
-/// Default number of documents validated in one parallel pass.
+/// Default number of documents in flight at most (cut from the input, not yet reported).
 pub const DEFAULT_BATCH_DOCUMENTS: usize = 4096;
 
 /// Longest line a stream keeps in memory, whatever the configured document size limit:
@@ -72,15 +82,15 @@ impl StreamConfig {
         self.trace_facts
     }
 
-    /// Bytes read per chunk (at least 1). Each chunk's documents are validated in parallel
-    /// before the next chunk is read.
+    /// Bytes read per round at most (at least 1; a stream caps it at 1 MiB): the reading
+    /// buffer holds this much after the carried partial line.
     pub const fn with_chunk_bytes(mut self, bytes: usize) -> Self {
         self.chunk_bytes = if bytes == 0 { 1 } else { bytes };
         self
     }
 
-    /// Documents validated per parallel pass (at least 1); bounds the memory held by
-    /// per-document records.
+    /// Documents in flight at most (at least 1): cut from the input but not yet handed to the
+    /// sink. Bounds the memory held by per-document records.
     pub const fn with_batch_documents(mut self, documents: usize) -> Self {
         self.batch_documents = if documents == 0 { 1 } else { documents };
         self
@@ -91,7 +101,7 @@ impl StreamConfig {
         self.chunk_bytes
     }
 
-    /// Documents validated per parallel pass.
+    /// Documents in flight at most.
     pub const fn batch_documents(&self) -> usize {
         self.batch_documents
     }
@@ -190,8 +200,8 @@ pub struct StreamStats {
     pub headers: u64,
     /// Blank lines skipped.
     pub blank: u64,
-    /// Largest capacity of the reader's buffer, in bytes: it holds the carried partial line
-    /// plus one chunk, and grows by doubling, so it stays under about twice their sum.
+    /// Capacity of the reading buffer, in bytes: room for the longest line kept and one
+    /// round after it.
     pub peak_buffer_bytes: u64,
 }
 
@@ -227,12 +237,33 @@ impl<E: fmt::Display> fmt::Display for StreamError<E> {
 
 impl<E: fmt::Debug + fmt::Display> std::error::Error for StreamError<E> {}
 
-/// A document line found in the buffer.
+/// Bytes asked for by one read, at most: a piece is cut and validated soon after it is read,
+/// while it is still in the cache.
+const PIECE_BYTES: usize = 256 << 10;
+
+/// Bytes of documents cut from the input but not yet reported, past which no more is read.
+const READ_AHEAD_BYTES: usize = 1 << 20;
+
+/// Bytes of a round, at most: the buffer holds this much after the carried line, and is read
+/// into again from its front once its documents are reported. A small buffer stays in the
+/// cache, where the documents are read from again as they are validated.
+const ROUND_BYTES: usize = 1 << 20;
+
+/// Documents one worker task validates together, at most.
+const BLOCK_DOCUMENTS: usize = 64;
+
+/// Bytes of documents one worker task validates together, about at most.
+const BLOCK_BYTES: usize = 256 << 10;
+
+/// A line to report: a document of a piece, or a line longer than the size limit.
 #[derive(Clone, Debug)]
 struct Span {
+    /// Where the document is in its piece; empty for a line too long to keep.
     range: Range<usize>,
     line: u64,
     offset: u64,
+    /// The line's length, without its `\n`.
+    len: u64,
     /// Set for a line longer than the size limit: the core's verdict on such a document.
     too_large: Option<Error>,
 }
@@ -246,9 +277,29 @@ struct Oversized {
     error: Error,
 }
 
-/// The reader's state between chunks.
-struct Lines {
-    config: StreamConfig,
+/// One document's verdict, its kept warnings and, when asked for, its trace facts and raw `id`.
+type Verdict<'b> = (
+    Checked<'b>,
+    Warnings,
+    Option<TraceFacts>,
+    Option<JsonStr<'b>>,
+);
+
+/// What a worker hands back for a block: the piece, the block's spans in it and their
+/// verdicts; `None` when the block was not validated (the run was cancelled, or the worker
+/// panicked).
+type Reply<'b> = (&'b [u8], Vec<Span>, Option<Vec<Verdict<'b>>>);
+
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'))
+}
+
+/// The reading side of a stream: reads pieces, cuts them into lines, and keeps the counts.
+/// It runs on the calling thread, while the workers validate the lines it cut before.
+struct Splitter<R> {
+    reader: R,
+    piece: usize,
+    options: Options,
     limit: usize,
     /// The core's verdict on an oversized line, found on the first one.
     oversize: Option<Error>,
@@ -256,170 +307,274 @@ struct Lines {
     headers: Validator,
     stats: StreamStats,
     next_line: u64,
-    docs: Vec<Span>,
+    skipping: Option<Oversized>,
+    eof: bool,
 }
 
-fn is_blank(line: &[u8]) -> bool {
-    line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'))
+/// The part of the buffer a round has not handed out yet: `rest[..filled]` holds the start of
+/// a line (no `\n` in it), whose first byte is at stream offset `offset` and at `at` in the
+/// buffer.
+struct Window<'c> {
+    rest: &'c mut [u8],
+    filled: usize,
+    offset: u64,
+    at: usize,
 }
 
-/// Reads until `want` more bytes are in `buf` or the reader is exhausted; returns how many
-/// were read (fewer than `want` only at the end of the stream). The buffer grows as data
-/// arrives, so a short stream never costs a whole chunk.
-fn fill<R: Read>(reader: &mut R, buf: &mut Vec<u8>, want: usize) -> io::Result<usize> {
-    reader
-        .by_ref()
-        .take(u64::try_from(want).unwrap_or(u64::MAX))
-        .read_to_end(buf)
+impl<'c> Window<'c> {
+    /// Hands out the first `n` bytes.
+    fn take(&mut self, n: usize) -> &'c mut [u8] {
+        let n = n.min(self.rest.len());
+        let (head, tail) = std::mem::take(&mut self.rest).split_at_mut(n);
+        self.rest = tail;
+        self.filled = self.filled.saturating_sub(n);
+        self.offset += n as u64;
+        self.at += n;
+        head
+    }
 }
 
-impl Lines {
+impl<R: Read> Splitter<R> {
     /// The core's verdict on a document longer than the limit, from its first `limit + 1`
     /// bytes (the size check comes before anything else reads the document). Always `Some`:
     /// the core rejects any document over its limit; were it ever not to, the line would be
     /// kept and validated whole instead.
-    fn too_large(&mut self, batch: &Batch, line: &[u8]) -> Option<Error> {
+    fn too_large(&mut self, line: &[u8]) -> Option<Error> {
         if let Some(e) = self.oversize {
             return Some(e);
         }
-        let mut v = Validator::new(batch.options().with_max_document_bytes(self.limit));
+        let mut v = Validator::new(self.options.with_max_document_bytes(self.limit));
         let head = line.get(..=self.limit)?;
         let error = v.validate(head).rejection()?.error();
         self.oversize = Some(error);
         Some(error)
     }
 
-    /// Sorts the complete line `range` of `buf` (stream offset `offset`): skipped, or queued
-    /// as a document.
-    fn push_line(&mut self, batch: &Batch, buf: &[u8], range: Range<usize>, offset: u64) {
-        let line_no = self.next_line;
-        self.next_line += 1;
-        self.stats.lines += 1;
-        let line = buf.get(range.clone()).unwrap_or(&[]);
-        if is_blank(line) {
-            self.stats.blank += 1;
-            return;
-        }
-        let too_large = if line.len() > self.limit {
-            self.too_large(batch, line)
-        } else {
-            None
-        };
-        if line.len() <= self.limit && self.headers.is_daemon_header(line) {
-            self.stats.headers += 1;
-            return;
-        }
-        self.docs.push(Span {
-            range,
-            line: line_no,
-            offset,
-            too_large,
-        });
-    }
-
-    /// Validates the queued documents of `buf` in parallel passes and hands them to `sink` in
-    /// order.
-    fn flush<E, F>(&mut self, batch: &mut Batch, buf: &[u8], sink: &mut F) -> Result<(), E>
-    where
-        F: FnMut(&StreamItem<'_>) -> Result<(), E>,
-    {
-        let empty = Warnings::default();
-        type Verdict<'b> = (
-            Checked<'b>,
-            Warnings,
-            Option<TraceFacts>,
-            Option<JsonStr<'b>>,
-        );
-        let mut results: Vec<Verdict<'_>> = Vec::new();
-        let step = self.config.batch_documents;
-        let traced = self.config.trace_facts;
-        for pass in self.docs.chunks(step) {
-            batch.run_each(
-                pass,
-                |v, span| match span.too_large {
-                    Some(e) => (
-                        Checked::rejected_without_id(e),
-                        Warnings::default(),
-                        None,
-                        None,
-                    ),
-                    None => {
-                        let doc = buf.get(span.range.clone()).unwrap_or(&[]);
-                        if traced {
-                            let t = Traced::validate(v, doc);
-                            (t.checked, v.warnings().clone(), t.facts, t.id)
-                        } else {
-                            let outcome = v.validate(doc);
-                            (
-                                Checked::new(&outcome, v.warnings()),
-                                v.warnings().clone(),
-                                None,
-                                None,
-                            )
-                        }
-                    }
-                },
-                &mut results,
-            );
-            for (span, (result, warnings, facts, id)) in pass.iter().zip(&results) {
-                let len = span.range.len();
-                self.stats.counters.record(result, len);
-                let item = StreamItem {
-                    line: span.line,
-                    offset: span.offset,
-                    len: len as u64,
-                    document: if span.too_large.is_some() {
-                        &[]
-                    } else {
-                        buf.get(span.range.clone()).unwrap_or(&[])
-                    },
-                    result: *result,
-                    warnings: if span.too_large.is_some() {
-                        &empty
-                    } else {
-                        warnings
-                    },
-                    facts: facts.as_ref(),
-                    id: *id,
-                };
-                sink(&item)?;
-            }
-        }
-        self.docs.clear();
-        Ok(())
-    }
-
-    /// Reports a finished oversized line.
-    fn finish_oversized<E, F>(&mut self, o: Oversized, sink: &mut F) -> Result<(), E>
-    where
-        F: FnMut(&StreamItem<'_>) -> Result<(), E>,
-    {
+    /// A skipped line is over: counted, and reported unless blank.
+    fn finish_oversized(&mut self, o: Oversized) -> Option<Span> {
         self.stats.lines += 1;
         if o.blank {
             self.stats.blank += 1;
-            return Ok(());
+            return None;
         }
-        let result = Checked::rejected_without_id(o.error);
-        self.stats
-            .counters
-            .record(&result, usize::try_from(o.len).unwrap_or(usize::MAX));
-        let empty = Warnings::default();
-        sink(&StreamItem {
+        Some(Span {
+            range: 0..0,
             line: o.line,
             offset: o.offset,
             len: o.len,
-            document: &[],
-            result,
-            warnings: &empty,
-            facts: None,
-            id: None,
+            too_large: Some(o.error),
         })
     }
+
+    /// Reads the next piece into the window and hands out its complete lines: the piece they
+    /// are in and their documents (blank and header lines counted and left out), after a
+    /// skipped line that ends in it. `None` when the window is full or the stream has ended.
+    fn read_piece<'c>(
+        &mut self,
+        w: &mut Window<'c>,
+        spans: &mut Vec<Span>,
+    ) -> io::Result<Option<&'c [u8]>> {
+        let want = self.piece.min(w.rest.len().saturating_sub(w.filled));
+        if want == 0 || self.eof {
+            return Ok(None);
+        }
+        let before = w.filled;
+        let mut n = 0;
+        while n < want {
+            let Some(room) = w.rest.get_mut(before + n..before + want) else {
+                break;
+            };
+            match self.reader.read(room) {
+                Ok(0) => break,
+                Ok(got) => n += got.min(room.len()),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.stats.bytes_read += n as u64;
+        self.eof = n < want;
+        w.filled = before + n;
+        spans.clear();
+        let mut from = before;
+        if let Some(mut o) = self.skipping.take() {
+            // The window holds only new bytes: the oversized line's start was dropped.
+            let new = w.rest.get(..w.filled).unwrap_or(&[]);
+            match memchr::memchr(b'\n', new) {
+                Some(nl) => {
+                    o.blank = o.blank && is_blank(new.get(..nl).unwrap_or(&[]));
+                    o.len += nl as u64;
+                    spans.extend(self.finish_oversized(o));
+                    w.take(nl + 1);
+                    from = 0;
+                }
+                None => {
+                    o.blank = o.blank && is_blank(new);
+                    o.len += new.len() as u64;
+                    // The bytes are dropped; their room is read into again.
+                    w.offset += new.len() as u64;
+                    w.filled = 0;
+                    if self.eof {
+                        spans.extend(self.finish_oversized(o));
+                    } else {
+                        self.skipping = Some(o);
+                    }
+                    return Ok(Some(&[]));
+                }
+            }
+        }
+        // The bytes before `from` are the start of a line: the search starts after them.
+        let window = w.rest.get(..w.filled).unwrap_or(&[]);
+        let complete = if self.eof {
+            w.filled
+        } else {
+            match memchr::memrchr(b'\n', window.get(from..).unwrap_or(&[])) {
+                Some(nl) => from + nl + 1,
+                None => 0,
+            }
+        };
+        let offset = w.offset;
+        let piece: &'c [u8] = w.take(complete);
+        self.cut(piece, offset, spans);
+        // What is left is the start of a line; once longer than the limit it is skipped.
+        let partial = w.rest.get(..w.filled).unwrap_or(&[]);
+        if partial.len() > self.limit {
+            if let Some(error) = self.too_large(partial) {
+                self.skipping = Some(Oversized {
+                    line: self.next_line,
+                    offset: w.offset,
+                    len: partial.len() as u64,
+                    blank: is_blank(partial),
+                    error,
+                });
+                self.next_line += 1;
+                w.offset += partial.len() as u64;
+                w.filled = 0;
+            }
+        }
+        Ok(Some(piece))
+    }
+
+    /// The documents of the complete lines of `piece` (stream offset `offset`; its last line
+    /// may lack its `\n` at the end of the stream).
+    fn cut(&mut self, piece: &[u8], offset: u64, spans: &mut Vec<Span>) {
+        let mut pos = 0;
+        while pos < piece.len() {
+            let start = pos;
+            let stop = match memchr::memchr(b'\n', piece.get(start..).unwrap_or(&[])) {
+                Some(nl) => start + nl,
+                None => piece.len(),
+            };
+            pos = stop + 1;
+            let line_no = self.next_line;
+            self.next_line += 1;
+            self.stats.lines += 1;
+            let line = piece.get(start..stop).unwrap_or(&[]);
+            if is_blank(line) {
+                self.stats.blank += 1;
+                continue;
+            }
+            let too_large = if line.len() > self.limit {
+                self.too_large(line)
+            } else {
+                None
+            };
+            if line.len() <= self.limit && self.headers.is_daemon_header(line) {
+                self.stats.headers += 1;
+                continue;
+            }
+            spans.push(Span {
+                range: start..stop,
+                line: line_no,
+                offset: offset + start as u64,
+                len: line.len() as u64,
+                too_large,
+            });
+        }
+    }
+}
+
+/// The verdicts on `spans` of `piece`.
+fn verdicts<'b>(
+    v: &mut Validator,
+    piece: &'b [u8],
+    spans: &[Span],
+    traced: bool,
+) -> Vec<Verdict<'b>> {
+    spans
+        .iter()
+        .map(|span| match span.too_large {
+            Some(e) => (
+                Checked::rejected_without_id(e),
+                Warnings::default(),
+                None,
+                None,
+            ),
+            None => {
+                let doc = piece.get(span.range.clone()).unwrap_or(&[]);
+                if traced {
+                    let t = Traced::validate(v, doc);
+                    (t.checked, v.warnings().clone(), t.facts, t.id)
+                } else {
+                    let outcome = v.validate(doc);
+                    (
+                        Checked::new(&outcome, v.warnings()),
+                        v.warnings().clone(),
+                        None,
+                        None,
+                    )
+                }
+            }
+        })
+        .collect()
+}
+
+/// Sends a worker's reply when dropped, so that one arrives for every block, even from a
+/// worker that panicked (the scope then passes the panic on).
+struct Replier<'b> {
+    tx: mpsc::Sender<(usize, Reply<'b>)>,
+    index: usize,
+    piece: &'b [u8],
+    spans: Vec<Span>,
+    verdicts: Option<Vec<Verdict<'b>>>,
+}
+
+impl<'b> Replier<'b> {
+    /// Validates the block on the calling worker (unless the run was cancelled) and replies.
+    fn answer(mut self, kept: &Kept, traced: bool, cancel: &AtomicBool) {
+        if !cancel.load(Ordering::Relaxed) {
+            let mut v = kept.get();
+            self.verdicts = Some(verdicts(&mut v, self.piece, &self.spans, traced));
+        }
+    }
+}
+
+impl Drop for Replier<'_> {
+    fn drop(&mut self) {
+        let reply = (
+            self.piece,
+            std::mem::take(&mut self.spans),
+            self.verdicts.take(),
+        );
+        // The receiver only goes away once the run is over.
+        let _ = self.tx.send((self.index, reply));
+    }
+}
+
+/// Where blocks are validated.
+enum Workers<'s, 'scope> {
+    /// On the calling thread, one block after the other.
+    Inline(&'s mut Validator),
+    /// On the pool, one task per block, while the calling thread reads and reports.
+    Pool(&'s rayon::Scope<'scope>, &'scope Kept),
 }
 
 impl Batch {
     /// Validates an NDJSON stream (see the [module documentation](self)), handing every
     /// document to `sink` in stream order; returns what the stream held.
+    ///
+    /// With more than one job the work is a pipeline: the calling thread reads the input in
+    /// pieces and cuts their lines into blocks while the workers validate the blocks it cut
+    /// before, and it hands each block's verdicts to `sink`, in order, as soon as they are in.
     ///
     /// ```
     /// use xseg_batch::{Batch, StreamConfig};
@@ -444,7 +599,7 @@ impl Batch {
     /// documents before the failure have been handed to `sink`.
     pub fn check_stream<R, E, F>(
         &mut self,
-        mut reader: R,
+        reader: R,
         config: &StreamConfig,
         mut sink: F,
     ) -> Result<StreamStats, StreamError<E>>
@@ -452,108 +607,238 @@ impl Batch {
         R: Read,
         F: FnMut(&StreamItem<'_>) -> Result<(), E>,
     {
-        let mut lines = Lines {
-            config: *config,
-            limit: self.options().max_document_bytes().min(MAX_LINE_BYTES),
+        let options = *self.options();
+        let limit = options.max_document_bytes().min(MAX_LINE_BYTES);
+        let mut split = Splitter {
+            reader,
+            piece: config.chunk_bytes.min(PIECE_BYTES),
+            options,
+            limit,
             oversize: None,
-            headers: Validator::new(*self.options()),
+            headers: Validator::new(options),
             stats: StreamStats::default(),
             next_line: 1,
-            docs: Vec::new(),
+            skipping: None,
+            eof: false,
         };
-        let chunk = config.chunk_bytes;
-        // `buf` holds the carried partial line (no `\n` in it) followed by the new chunk;
-        // `base` is the stream offset of `buf[0]`.
-        let mut buf: Vec<u8> = Vec::new();
-        let mut base: u64 = 0;
-        let mut skipping: Option<Oversized> = None;
+        // One buffer, allocated once (zeroed by the system, so its untouched pages cost
+        // nothing) and never cleared again: reads go straight into it. It holds a round after
+        // the longest line carried over from the last one.
+        let size = config
+            .chunk_bytes
+            .min(ROUND_BYTES)
+            .saturating_add(limit)
+            .saturating_add(1);
+        let mut data = vec![0u8; size];
+        split.stats.peak_buffer_bytes = data.capacity() as u64;
+        // Set when the run stops early: the workers then skip the blocks still queued.
+        let cancel = AtomicBool::new(false);
+        let cancel = &cancel;
+        let (mut carried, mut offset) = (0usize, 0u64);
         loop {
-            let carried = buf.len();
-            let got = fill(&mut reader, &mut buf, chunk).map_err(StreamError::Read)?;
-            lines.stats.bytes_read += got as u64;
-            lines.stats.peak_buffer_bytes =
-                lines.stats.peak_buffer_bytes.max(buf.capacity() as u64);
-            let eof = got < chunk;
-            let mut start = 0;
-            if let Some(mut o) = skipping.take() {
-                // `buf` holds only new bytes: the oversized line's start was dropped.
-                match memchr::memchr(b'\n', &buf) {
-                    Some(nl) => {
-                        let rest = buf.get(..nl).unwrap_or(&[]);
-                        o.blank = o.blank && is_blank(rest);
-                        o.len += nl as u64;
-                        lines
-                            .finish_oversized(o, &mut sink)
-                            .map_err(StreamError::Sink)?;
-                        start = nl + 1;
-                    }
-                    None => {
-                        o.blank = o.blank && is_blank(&buf);
-                        o.len += buf.len() as u64;
-                        base += buf.len() as u64;
-                        buf.clear();
-                        if eof {
-                            lines
-                                .finish_oversized(o, &mut sink)
-                                .map_err(StreamError::Sink)?;
-                            break;
-                        }
-                        skipping = Some(o);
-                        continue;
-                    }
+            let kept = &self.kept;
+            let window = Window {
+                rest: &mut data[..],
+                filled: carried,
+                offset,
+                at: 0,
+            };
+            let (s, sk, c) = (&mut split, &mut sink, config);
+            let round = match &mut self.exec {
+                Exec::Pool(pool) if pool.current_thread_index().is_none() => {
+                    pool.in_place_scope(|scope| {
+                        drain(s, c, cancel, Workers::Pool(scope, kept), window, sk)
+                    })
                 }
-            }
-            // Complete lines. The carried bytes hold no `\n`, so the search starts after them.
-            let mut line_start = start;
-            let from = start.max(carried);
-            let tail = buf.get(from..).unwrap_or(&[]);
-            for nl in memchr::memchr_iter(b'\n', tail) {
-                let end = from + nl;
-                lines.push_line(self, &buf, line_start..end, base + line_start as u64);
-                line_start = end + 1;
-                // A pass is full: validate it now, so that a chunk of many short lines never
-                // queues more than one pass of records.
-                if lines.docs.len() >= lines.config.batch_documents {
-                    lines
-                        .flush(self, &buf, &mut sink)
-                        .map_err(StreamError::Sink)?;
+                Exec::Global if rayon::current_thread_index().is_none() => {
+                    rayon::in_place_scope(|scope| {
+                        drain(s, c, cancel, Workers::Pool(scope, kept), window, sk)
+                    })
                 }
-            }
-            if eof && line_start < buf.len() {
-                let end = buf.len();
-                lines.push_line(self, &buf, line_start..end, base + line_start as u64);
-                line_start = end;
-            }
-            lines
-                .flush(self, &buf, &mut sink)
-                .map_err(StreamError::Sink)?;
-            if eof {
+                Exec::Sequential(v) => drain(s, c, cancel, Workers::Inline(v), window, sk),
+                // Called from a worker thread of the pool itself: waiting there for the pool
+                // could wait forever, so the blocks are validated right here.
+                Exec::Pool(_) | Exec::Global => {
+                    let mut v = kept.get();
+                    drain(s, c, cancel, Workers::Inline(&mut v), window, sk)
+                }
+            };
+            let (at, filled, at_offset) = round?;
+            if split.eof {
                 break;
             }
-            // Carry the partial last line over, unless it is already too long to keep.
-            let rest = buf.get(line_start..).unwrap_or(&[]);
-            let oversized = if rest.len() > lines.limit {
-                lines.too_large(self, rest)
-            } else {
-                None
-            };
-            if let Some(error) = oversized {
-                skipping = Some(Oversized {
-                    line: lines.next_line,
-                    offset: base + line_start as u64,
-                    len: rest.len() as u64,
-                    blank: is_blank(rest),
-                    error,
-                });
-                lines.next_line += 1;
-                base += buf.len() as u64;
-                buf.clear();
-            } else {
-                buf.drain(..line_start);
-                base += line_start as u64;
+            if at == 0 {
+                // A full buffer of one line that was not skipped: only a core that accepted a
+                // document over its size limit could leave this, and reading on would loop.
+                return Err(StreamError::Read(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "a line longer than the document size limit was not rejected",
+                )));
+            }
+            // The partial line moves to the front: the only bytes copied after the read.
+            data.copy_within(at..at + filled, 0);
+            carried = filled;
+            offset = at_offset;
+        }
+        Ok(split.stats)
+    }
+}
+
+/// One round over the buffer: reads pieces into `window`, validates their documents, and
+/// hands them to `sink` in order, until the buffer is full or the stream has ended. Returns
+/// where the partial last line is in the buffer, its length and its stream offset.
+fn drain<'c, R, E, F>(
+    split: &mut Splitter<R>,
+    config: &StreamConfig,
+    cancel: &'c AtomicBool,
+    mut workers: Workers<'_, 'c>,
+    mut window: Window<'c>,
+    sink: &mut F,
+) -> Result<(usize, usize, u64), StreamError<E>>
+where
+    R: Read,
+    F: FnMut(&StreamItem<'_>) -> Result<(), E>,
+{
+    let traced = config.trace_facts;
+    let max_in_flight = config.batch_documents;
+    let block_docs = BLOCK_DOCUMENTS.min(max_in_flight);
+    let (tx, rx) = mpsc::channel::<(usize, Reply<'c>)>();
+    // Replies by block, from the next one to report on.
+    let mut ready: VecDeque<Option<Reply<'c>>> = VecDeque::new();
+    let (mut submitted, mut reported) = (0usize, 0usize);
+    let (mut in_flight, mut in_flight_bytes) = (0usize, 0usize);
+    // The documents of the last piece read, not handed out yet.
+    let mut pending: VecDeque<Span> = VecDeque::new();
+    let mut piece: &'c [u8] = &[];
+    let mut spans = Vec::new();
+    let mut reading = true;
+    let mut read_error = None;
+    let empty = Warnings::default();
+    let result = loop {
+        // Hand out blocks while the records in flight allow.
+        while !pending.is_empty() && in_flight < max_in_flight {
+            let room = block_docs.min(max_in_flight - in_flight);
+            let mut block = Vec::new();
+            let mut bytes = 0;
+            while block.len() < room && bytes < BLOCK_BYTES {
+                let Some(span) = pending.pop_front() else {
+                    break;
+                };
+                bytes += span.range.len();
+                block.push(span);
+            }
+            in_flight += block.len();
+            in_flight_bytes += bytes;
+            let index = submitted;
+            submitted += 1;
+            ready.push_back(None);
+            match &mut workers {
+                Workers::Inline(v) => {
+                    let verdicts = verdicts(v, piece, &block, traced);
+                    if let Some(slot) = ready.back_mut() {
+                        *slot = Some((piece, block, Some(verdicts)));
+                    }
+                }
+                Workers::Pool(scope, kept) => {
+                    let kept: &Kept = kept;
+                    let reply = Replier {
+                        tx: tx.clone(),
+                        index,
+                        piece,
+                        spans: block,
+                        verdicts: None,
+                    };
+                    scope.spawn(move |_| reply.answer(kept, traced, cancel));
+                }
             }
         }
-        Ok(lines.stats)
+        // Read the next piece once this one is handed out, unless enough is in flight.
+        if reading && pending.is_empty() && in_flight_bytes < READ_AHEAD_BYTES {
+            match split.read_piece(&mut window, &mut spans) {
+                Ok(Some(p)) => {
+                    piece = p;
+                    pending.extend(spans.drain(..));
+                }
+                Ok(None) => reading = false,
+                Err(e) => {
+                    read_error = Some(e);
+                    reading = false;
+                }
+            }
+            continue;
+        }
+        while let Ok((index, reply)) = rx.try_recv() {
+            if let Some(slot) = index.checked_sub(reported).and_then(|i| ready.get_mut(i)) {
+                *slot = Some(reply);
+            }
+        }
+        // Report the blocks that are in, in order.
+        let mut failed = false;
+        while let Some(Some(_)) = ready.front() {
+            let Some(Some((piece, spans, verdicts))) = ready.pop_front() else {
+                break;
+            };
+            reported += 1;
+            in_flight -= spans.len();
+            in_flight_bytes -= spans.iter().map(|s| s.range.len()).sum::<usize>();
+            let Some(verdicts) = verdicts else {
+                failed = true;
+                break;
+            };
+            for (span, (result, warnings, facts, id)) in spans.iter().zip(&verdicts) {
+                split
+                    .stats
+                    .counters
+                    .record(result, usize::try_from(span.len).unwrap_or(usize::MAX));
+                let item = StreamItem {
+                    line: span.line,
+                    offset: span.offset,
+                    len: span.len,
+                    document: if span.too_large.is_some() {
+                        &[]
+                    } else {
+                        piece.get(span.range.clone()).unwrap_or(&[])
+                    },
+                    result: *result,
+                    warnings: if span.too_large.is_some() {
+                        &empty
+                    } else {
+                        warnings
+                    },
+                    facts: facts.as_ref(),
+                    id: *id,
+                };
+                if let Err(e) = sink(&item) {
+                    cancel.store(true, Ordering::Relaxed);
+                    return Err(StreamError::Sink(e));
+                }
+            }
+        }
+        if failed {
+            // A worker panicked: the scope passes the panic on.
+            cancel.store(true, Ordering::Relaxed);
+            break Ok(());
+        }
+        let can_read = reading && pending.is_empty() && in_flight_bytes < READ_AHEAD_BYTES;
+        if !reading && pending.is_empty() && in_flight == 0 {
+            break Ok(());
+        }
+        let can_hand_out = !pending.is_empty() && in_flight < max_in_flight;
+        if ready.front().is_some_and(Option::is_none) && !can_read && !can_hand_out {
+            match rx.recv() {
+                Ok((index, reply)) => {
+                    if let Some(slot) = index.checked_sub(reported).and_then(|i| ready.get_mut(i)) {
+                        *slot = Some(reply);
+                    }
+                }
+                Err(_) => break Ok(()),
+            }
+        }
+    };
+    match (read_error, result) {
+        (Some(e), Ok(())) => Err(StreamError::Read(e)),
+        (_, Err(e)) => Err(e),
+        (None, Ok(())) => Ok((window.at, window.filled, window.offset)),
     }
 }
 
@@ -889,6 +1174,86 @@ mod tests {
             .unwrap_err();
         assert!(matches!(sink, StreamError::Sink("full")));
         assert_eq!(calls, 1);
+    }
+
+    #[test]
+    fn a_pipelined_stream_stops_where_the_sink_or_the_reader_fails() {
+        struct Failing;
+        impl Read for Failing {
+            fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                Err(io::Error::other("disk on fire"))
+            }
+        }
+        let input = format!("{GOOD}\n[]\n").repeat(500);
+        let mut first = None;
+        for jobs in [1, 2, 3] {
+            let mut batch = Batch::with_jobs(Options::default(), jobs).unwrap();
+            for per_pass in [1, 7, DEFAULT_BATCH_DOCUMENTS] {
+                let config = StreamConfig::new()
+                    .with_chunk_bytes(1000)
+                    .with_batch_documents(per_pass);
+                let mut calls = 0;
+                let err = batch
+                    .check_stream(input.as_bytes(), &config, |item| {
+                        calls += 1;
+                        assert_eq!(item.line(), calls);
+                        if calls == 300 {
+                            Err("full")
+                        } else {
+                            Ok(())
+                        }
+                    })
+                    .unwrap_err();
+                assert!(matches!(err, StreamError::Sink("full")));
+                assert_eq!(calls, 300, "jobs {jobs} pass {per_pass}");
+
+                let mut lines = Vec::new();
+                let err = batch
+                    .check_stream(input.as_bytes().chain(Failing), &config, |item| {
+                        lines.push(item.line());
+                        Ok::<(), ()>(())
+                    })
+                    .unwrap_err();
+                assert!(matches!(err, StreamError::Read(ref e) if e.to_string() == "disk on fire"));
+                // Every document of the buffers read whole, in order, then the error.
+                assert!(lines.len() > 900, "jobs {jobs}: {}", lines.len());
+                assert!(lines.iter().copied().eq(1..=lines.len() as u64));
+                assert_eq!(*first.get_or_insert(lines.len()), lines.len());
+            }
+        }
+    }
+
+    #[test]
+    fn blocks_and_passes_of_any_size_keep_the_order() {
+        // Lines of very different sizes, so that blocks close on bytes as well as on counts.
+        let mut input = String::new();
+        for i in 0..700 {
+            match i % 5 {
+                0 => input.push_str(GOOD),
+                1 => input.push_str(&format!(
+                    r#"{{"id":"{i:016x}","name":"{}"}}"#,
+                    "n".repeat(i * 40)
+                )),
+                2 => input.push_str(HEADER),
+                3 => input.push_str(WARNS),
+                _ => input.push('{'),
+            }
+            input.push('\n');
+        }
+        let opts = Options::default();
+        let want = reference(opts, input.as_bytes());
+        for jobs in [0, 1, 2] {
+            let mut batch = Batch::with_jobs(opts, jobs).unwrap();
+            for (chunk, per_pass) in [(1 << 20, 1000), (4096, 64), (100_000, 5)] {
+                let config = StreamConfig::new()
+                    .with_chunk_bytes(chunk)
+                    .with_batch_documents(per_pass);
+                let (got, stats) = run(&mut batch, input.as_bytes(), config);
+                assert_eq!(got, want, "jobs {jobs} chunk {chunk}");
+                assert_eq!(stats.counters.documents, 560);
+                assert_eq!(stats.headers, 140);
+            }
+        }
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 use std::io;
 
-use xseg::{Error, ErrorKind, Options, Validator, Warnings};
+use xseg::{Error, ErrorKind, Options, Validator, Warning, Warnings};
 use xseg_batch::{InvalidRequest, InvalidRequestReason};
 
 use crate::input::texts;
@@ -221,6 +221,19 @@ pub fn report_document_findings(
     if r.total_warnings == 0 {
         return Ok(());
     }
+    let kept = r.warnings.as_slice();
+    let is_the_error = |w: &Warning| {
+        r.error
+            .is_some_and(|e| e.kind() == w.kind() && e.offset() == w.offset())
+    };
+    if printer.style().quiet {
+        // A quiet report prints no finding, only the counts: no place nor `Id` to look for.
+        for w in kept.iter().filter(|w| !is_the_error(w)) {
+            printer.finding(&Finding::warning(r.source, w.kind().name()), out)?;
+        }
+        let more = r.total_warnings.saturating_sub(kept.len());
+        return printer.more_warnings(&Finding::warning(r.source, ""), more, out);
+    }
     let own_id;
     let id = match (r.id, r.error) {
         (Some(id), _) => Some(id),
@@ -230,11 +243,8 @@ pub fn report_document_findings(
             own_id.as_deref()
         }
     };
-    let kept = r.warnings.as_slice();
     for w in kept {
-        if r.error
-            .is_some_and(|e| e.kind() == w.kind() && e.offset() == w.offset())
-        {
+        if is_the_error(w) {
             continue;
         }
         let loc = w.locate(r.document, r.base);
