@@ -240,7 +240,8 @@ pub struct CheckArgs {
     /// error is a terminal).
     #[arg(long)]
     pub stats: bool,
-    /// Bytes read (and validated in parallel) at a time.
+    /// Bytes read at a time (NDJSON: at most 1 MiB a round, validated in parallel while the
+    /// next round is read; other formats: each chunk validated in parallel).
     #[arg(long, value_name = "BYTES", default_value_t = xseg_batch::stream::DEFAULT_CHUNK_BYTES,
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub chunk_bytes: usize,
