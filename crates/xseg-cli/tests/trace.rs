@@ -214,7 +214,7 @@ fn crafted_streams_as_text_and_sarif() {
     let t1 = trace(1);
     let want = [
         format!("<stdin>:10:1: 0000000000000009 InvalidSegment \u{2014} trace {t1} holds 540000 bytes with this document, over the trace size limit of 512000"),
-        format!("<stdin>:11:1: 000000000000000a InvalidSegment \u{2014} trace {t1} holds 480"),
+        format!("<stdin>:11:1: 000000000000000a InvalidSegment \u{2014} trace {t1} went over the trace size limit of 512000 with an earlier document"),
         format!("<stdin>:14:1: warning: trace {} has more than 50 distinct annotation keys", trace(3)),
         format!("<stdin>:16:1: warning: `id` 0000000000000007 was already sent complete in trace {}; this document replaces it at /id", trace(4)),
         format!("<stdin>:21:1: warning: standalone subsegment's `parent_id` 0000000000000030 never showed up in trace {} at /parent_id", trace(7)),

@@ -127,9 +127,16 @@ impl<P> fmt::Display for TraceFinding<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let trace = format_trace_id(self.trace_id);
         match self.kind {
+            TraceFindingKind::TraceSizeExceeded { trace_bytes, limit } if trace_bytes > limit => {
+                write!(
+                    f,
+                    "trace {trace} holds {trace_bytes} bytes with this document, over the trace size limit of {limit}"
+                )
+            }
+            // A later document of a trace already over the limit, small enough to fit by itself.
             TraceFindingKind::TraceSizeExceeded { trace_bytes, limit } => write!(
                 f,
-                "trace {trace} holds {trace_bytes} bytes with this document, over the trace size limit of {limit}"
+                "trace {trace} went over the trace size limit of {limit} with an earlier document, so the service rejects its later ones ({trace_bytes} bytes with this one)"
             ),
             TraceFindingKind::DuplicateId => match self.id {
                 Some(id) => write!(
@@ -177,6 +184,17 @@ mod tests {
         assert_eq!(
             size.to_string(),
             "trace 1-68000000-a006649127e371903a2de979 holds 512001 bytes with this document, over the trace size limit of 512000"
+        );
+        let later = TraceFinding {
+            kind: TraceFindingKind::TraceSizeExceeded {
+                trace_bytes: 480_100,
+                limit: 512_000,
+            },
+            ..size
+        };
+        assert_eq!(
+            later.to_string(),
+            "trace 1-68000000-a006649127e371903a2de979 went over the trace size limit of 512000 with an earlier document, so the service rejects its later ones (480100 bytes with this one)"
         );
         let orphan = TraceFinding {
             kind: TraceFindingKind::OrphanSubsegment { parent_id: 0xab },
