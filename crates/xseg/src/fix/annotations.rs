@@ -7,7 +7,7 @@
 use core::ops::Range;
 
 use super::edit::Work;
-use super::json::{self, Member, Members, Units};
+use super::json::{self, Member, Units};
 use super::strict::truncated;
 use super::Repair;
 use crate::limits::{MAX_ANNOTATION_KEY_CHARS, MAX_ANNOTATION_VALUE_CHARS};
@@ -78,7 +78,7 @@ pub(super) fn repair(w: &mut Work<'_, '_>, obj: usize, on: Switches, s: &mut Scr
     if b.get(obj) != Some(&b'{') || json::descend(text, obj, &mut s.prefix).is_none() {
         return false;
     }
-    for member in Members::new(b, obj) {
+    for member in json::members(b, obj) {
         let raw = json::inner(text, member.key.clone());
         let repaired = on.keys && !key_ok(raw);
         let mark = s.keys.len();

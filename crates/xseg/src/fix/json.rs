@@ -9,15 +9,8 @@
 use core::fmt::Write as _;
 use core::ops::Range;
 
-/// Skips JSON white space from `pos`.
-pub(super) fn ws(b: &[u8], mut pos: usize) -> usize {
-    while matches!(b.get(pos), Some(b' ' | b'\n' | b'\r' | b'\t')) {
-        pos += 1;
-    }
-    pos
-}
-
-pub(super) use crate::json::walk::{string_end, value_end};
+pub(super) use crate::json::walk::value_end;
+pub(super) use crate::json::ws;
 
 /// One member of an object: its key and its value, both as byte ranges of the whole token
 /// (a key's range includes its quotes).
@@ -29,98 +22,18 @@ pub(super) struct Member {
     pub value: Range<usize>,
 }
 
-/// The members of the object whose `{` is at `start`, in document order.
-pub(super) struct Members<'a> {
-    b: &'a [u8],
-    pos: usize,
-    done: bool,
+/// The members of the object whose `{` is at `start`, in document order (the syntax layer's
+/// walk, as byte ranges).
+pub(super) fn members(b: &[u8], start: usize) -> impl Iterator<Item = Member> + '_ {
+    crate::json::Members::new(b, start).map(|(key, value)| Member {
+        key: key.start.saturating_sub(1)..key.end + 1,
+        value: value.start as usize..value.end as usize,
+    })
 }
 
-impl<'a> Members<'a> {
-    pub(super) fn new(b: &'a [u8], start: usize) -> Self {
-        Members {
-            b,
-            pos: start + 1,
-            done: b.get(start) != Some(&b'{'),
-        }
-    }
-}
-
-impl Iterator for Members<'_> {
-    type Item = Member;
-
-    fn next(&mut self) -> Option<Member> {
-        if self.done {
-            return None;
-        }
-        let mut p = ws(self.b, self.pos);
-        if self.b.get(p) == Some(&b',') {
-            p = ws(self.b, p + 1);
-        }
-        if self.b.get(p) != Some(&b'"') {
-            self.done = true;
-            return None;
-        }
-        let kend = string_end(self.b, p);
-        let colon = ws(self.b, kend);
-        if self.b.get(colon) != Some(&b':') {
-            self.done = true;
-            return None;
-        }
-        let vstart = ws(self.b, colon + 1);
-        let vend = value_end(self.b, vstart);
-        if vend <= vstart {
-            self.done = true;
-            return None;
-        }
-        self.pos = vend;
-        Some(Member {
-            key: p..kend,
-            value: vstart..vend,
-        })
-    }
-}
-
-/// The elements of the array whose `[` is at `start`, in document order.
-pub(super) struct Elements<'a> {
-    b: &'a [u8],
-    pos: usize,
-    done: bool,
-}
-
-impl<'a> Elements<'a> {
-    pub(super) fn new(b: &'a [u8], start: usize) -> Self {
-        Elements {
-            b,
-            pos: start + 1,
-            done: b.get(start) != Some(&b'['),
-        }
-    }
-}
-
-impl Iterator for Elements<'_> {
-    type Item = Range<usize>;
-
-    fn next(&mut self) -> Option<Range<usize>> {
-        if self.done {
-            return None;
-        }
-        let mut p = ws(self.b, self.pos);
-        if self.b.get(p) == Some(&b',') {
-            p = ws(self.b, p + 1);
-        }
-        if matches!(self.b.get(p), Some(b']') | None) {
-            self.done = true;
-            return None;
-        }
-        let end = value_end(self.b, p);
-        if end <= p {
-            self.done = true;
-            return None;
-        }
-        self.pos = end;
-        Some(p..end)
-    }
+/// The elements of the array whose `[` is at `start`, in document order, as byte ranges.
+pub(super) fn elements(b: &[u8], start: usize) -> impl Iterator<Item = Range<usize>> + '_ {
+    crate::json::Elements::new(b, start).map(|v| v.start as usize..v.end as usize)
 }
 
 /// One character of a JSON string and the raw bytes it is written with: a UTF-8 sequence, a
@@ -252,7 +165,7 @@ pub(super) fn descend(text: &str, target: usize, pointer: &mut String) -> Option
         let mut next = None;
         match b.get(pos) {
             Some(b'{') => {
-                for m in Members::new(b, pos) {
+                for m in members(b, pos) {
                     if m.value.start <= target && target < m.value.end {
                         push_token(pointer, inner(text, m.key.clone()));
                         next = Some(m.value.start);
@@ -265,7 +178,7 @@ pub(super) fn descend(text: &str, target: usize, pointer: &mut String) -> Option
                 }
             }
             Some(b'[') => {
-                for (i, e) in Elements::new(b, pos).enumerate() {
+                for (i, e) in elements(b, pos).enumerate() {
                     if e.start <= target && target < e.end {
                         let _ = write!(pointer, "/{i}");
                         next = Some(e.start);
@@ -311,7 +224,7 @@ mod tests {
     fn members_and_pointers() {
         let doc = r#"{"a" : {"b/c":[1, {"d~":"x\"}"}]}, "e":null}"#;
         let b = doc.as_bytes();
-        let keys: Vec<_> = Members::new(b, 0).map(|m| &doc[m.key]).collect();
+        let keys: Vec<_> = members(b, 0).map(|m| &doc[m.key]).collect();
         assert_eq!(keys, [r#""a""#, r#""e""#]);
         let at = doc.find(r#""x"#).unwrap();
         let mut p = String::new();
@@ -331,8 +244,8 @@ mod tests {
     fn never_panics_on_broken_text() {
         for doc in ["", "{", "{\"a", "{\"a\":", "[", "[1,", "\"\\", "{\"a\" 1}"] {
             let b = doc.as_bytes();
-            let _ = Members::new(b, 0).count();
-            let _ = Elements::new(b, 0).count();
+            let _ = members(b, 0).count();
+            let _ = elements(b, 0).count();
             let _ = value_end(b, 0);
             let _ = Units::new(doc).count();
             let mut p = String::new();
