@@ -693,7 +693,7 @@ impl<P: Copy> TraceChecker<P> {
     fn complete_id(&mut self, slot: u32, id: u64) -> IdState {
         match self.find_node(slot, NodeKind::Known, id) {
             None => {
-                self.insert_node(slot, NodeKind::Complete, id);
+                self.add_node(slot, NodeKind::Complete, id);
                 IdState::New
             }
             Some(index) => match self.nodes.get_mut(index as usize) {
@@ -756,8 +756,15 @@ impl<P: Copy> TraceChecker<P> {
         if self.find_node(slot, kind, value).is_some() {
             return false;
         }
+        self.add_node(slot, kind, value);
+        true
+    }
+
+    /// Adds a node holding `value` as `kind` to the trace's chain (and index), without
+    /// looking for it first.
+    fn add_node(&mut self, slot: u32, kind: NodeKind, value: u64) {
         let Some(t) = self.traces.get_mut(slot as usize) else {
-            return false;
+            return;
         };
         let tag = tag(slot, kind);
         let node = Node {
@@ -791,7 +798,6 @@ impl<P: Copy> TraceChecker<P> {
                 at = n.next;
             }
         }
-        true
     }
 
     /// Puts node `index`, holding `(tag, value)`, in the node table.
