@@ -7,36 +7,17 @@
     clippy::indexing_slicing
 )]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+
+use std::path::Path;
+
+use common::Run;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
 
-struct Run {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
-
 /// Runs `xseg args` in the fixture folder, with `stdin` as standard input.
 fn xseg(args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xseg"))
-        .args(args)
-        .current_dir(DATA)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin).unwrap();
-    drop(input);
-    let out = child.wait_with_output().unwrap();
-    Run {
-        status: out.status.code().expect("exited"),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    common::run(Some(Path::new(DATA)), args, stdin)
 }
 
 fn request(docs: &[String]) -> Vec<u8> {

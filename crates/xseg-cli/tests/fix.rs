@@ -10,6 +10,8 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
@@ -21,6 +23,8 @@ use serde_json::Value;
 use xseg::fix::FixOptions;
 use xseg::{ErrorKind, Options, Profile};
 
+use common::Output;
+
 const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 const HEADER: &str = "{\"format\":\"json\",\"version\":1}";
 
@@ -31,45 +35,8 @@ const REPAIRED: &str = r#"{"name":"checkout eu","id":"70de5b6f19ff9a0a","trace_i
 const GOOD: &str = r#"{"name":"checkout","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1.5,"end_time":2}"#;
 const MISSING_ID: &str = r#"{"name":"a(b)","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1.5,"end_time":2}"#;
 
-struct Output {
-    status: i32,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-impl Output {
-    fn lines(&self) -> Vec<&str> {
-        std::str::from_utf8(&self.stdout).unwrap().lines().collect()
-    }
-
-    fn report(&self) -> Vec<Value> {
-        self.stderr
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
-            .collect()
-    }
-}
-
 fn xseg(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xseg"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let data = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    Output {
-        status: out.status.code().expect("exited"),
-        stdout: out.stdout,
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    common::run_bytes(None, args, stdin)
 }
 
 fn temp_dir(name: &str) -> PathBuf {

@@ -9,38 +9,18 @@
     clippy::indexing_slicing
 )]
 
-use std::io::Write;
+mod common;
+
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+
+use common::Run;
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
 
-struct Run {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
-
 /// Runs `xseg args` in `dir`, with `stdin` as standard input.
 fn xseg_in(dir: &Path, args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xseg"))
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    // The command may stop reading early (binary input): a broken pipe is fine.
-    let _ = input.write_all(stdin);
-    drop(input);
-    let out = child.wait_with_output().unwrap();
-    Run {
-        status: out.status.code().expect("exited"),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    common::run(Some(dir), args, stdin)
 }
 
 /// A fresh folder for one test's files.

@@ -8,8 +8,11 @@
     clippy::indexing_slicing
 )]
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
+
+use std::io::Write as _;
+
+use common::Run;
 
 use serde_json::Value;
 
@@ -17,29 +20,8 @@ const SAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../corpus/samples
 
 const MESSAGE: &str = "Trace Size Exceeded. Reduce the number of segments per trace and the size of your segment documents.";
 
-struct Run {
-    status: i32,
-    stdout: String,
-    stderr: String,
-}
-
 fn xseg(args: &[&str], stdin: &[u8]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_xseg"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin).unwrap();
-    drop(input);
-    let out = child.wait_with_output().unwrap();
-    Run {
-        status: out.status.code().expect("exited"),
-        stdout: String::from_utf8(out.stdout).unwrap(),
-        stderr: String::from_utf8(out.stderr).unwrap(),
-    }
+    common::run(None, args, stdin)
 }
 
 fn trace(n: u32) -> String {
