@@ -1,48 +1,12 @@
 //! `fixing_allocates_nothing_in_steady_state`: once a `Fixer`'s buffers have grown, fixing
 //! document after document allocates nothing, whether the document is repaired, unchanged or
-//! not fixable. A counting global allocator counts this thread's calls.
-//!
-//! A global allocator cannot be written without `unsafe`; this test module only forwards to the
-//! system allocator.
-#![allow(unsafe_code)]
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+//! not fixable. The counting global allocator (`tests/common/counting.rs`) counts this
+//! thread's calls.
 
 use xseg::fix::{FixOptions, FixStatus, Fixer};
 use xseg::{Options, Profile};
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: every call is forwarded to the system allocator unchanged; the counter is a
-// thread-local `Cell` with a const initialiser, which never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
-}
+use crate::counting::allocations;
 
 /// Documents of every kind: clean, with each repairable fault (nested, escaped, colliding),
 /// and not fixable.

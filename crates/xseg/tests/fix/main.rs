@@ -8,6 +8,8 @@
 )]
 
 mod alloc;
+#[path = "../common/counting.rs"]
+mod counting;
 mod docs;
 mod props;
 mod samples;

@@ -1,46 +1,10 @@
 //! `steady_state_allocations`: once a `Validator`'s buffers have grown, validating document
-//! after document allocates nothing. A counting global allocator counts this thread's calls.
-//!
-//! A global allocator cannot be written without `unsafe`; this test module is the one place
-//! outside `scan` that needs it, and it only forwards to the system allocator.
-#![allow(unsafe_code)]
-
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
+//! after document allocates nothing. The counting global allocator (`tests/common/counting.rs`)
+//! counts this thread's calls.
 
 use xseg::{DatagramOutcome, Options, Profile, Validator};
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
-}
-
-// SAFETY: every call is forwarded to the system allocator unchanged; the counter is a
-// thread-local `Cell` with a const initialiser, which never allocates.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: same contract as the caller's.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
-        // SAFETY: same contract as the caller's.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
-#[global_allocator]
-static GLOBAL: Counting = Counting;
-
-fn allocations() -> usize {
-    ALLOCATIONS.with(Cell::get)
-}
+use crate::counting::allocations;
 
 /// SDK-like documents: web segments with http, annotations, metadata, causes with stacks,
 /// nested subsegments, escapes; plus rejected ones of every stage.

@@ -7,6 +7,8 @@
 )]
 
 mod alloc;
+#[path = "../common/counting.rs"]
+mod counting;
 mod docs;
 mod edge_cases;
 mod rule_suite;
