@@ -58,6 +58,7 @@
 mod error;
 pub mod fix;
 mod frame;
+mod hash;
 mod json;
 pub mod limits;
 mod locate;
@@ -66,6 +67,7 @@ mod profile;
 mod rules;
 mod scan;
 mod segment;
+mod trace_keys;
 mod validator;
 mod warning;
 
@@ -73,12 +75,15 @@ pub use error::{Category, Entity, Error, ErrorCode, ErrorKind, Location};
 pub use frame::{
     is_daemon_header, split_datagram, Frame, FrameError, FrameErrorCode, FrameErrorKind,
 };
+pub use hash::annotation_key_hash;
 pub use json::{DecodedChars, JsonStr};
 pub use outcome::{DatagramOutcome, Document, DocumentKind, Outcome, Rejection};
 pub use profile::{Options, ParseProfileError, Profile, TimeWindow};
 pub use segment::{
-    Annotation, AnnotationKeys, Annotations, Descendants, Segment, Subsegments, TraceId,
+    Annotation, AnnotationKeys, Annotations, Descendants, IndexedKeyHashes, Segment, Subsegments,
+    TraceId,
 };
+pub use trace_keys::TraceKeys;
 pub use validator::Validator;
 pub use warning::{Warning, Warnings};
 

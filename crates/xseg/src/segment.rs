@@ -12,7 +12,7 @@ use core::ops::Range;
 use crate::json::{JsonStr, ValueKind, ValueSpan};
 use crate::rules::fields::{Field, Fields};
 use crate::rules::table::{AnnotationRecord, EntityRecord};
-use crate::rules::{times, trace_id};
+use crate::rules::{ids, times, trace_id};
 
 pub use crate::rules::trace_id::TraceId;
 
@@ -126,6 +126,54 @@ impl<'a> Segment<'a> {
     /// `trace_id` split into its parts.
     pub fn trace_id(&self) -> Option<TraceId> {
         trace_id::parse(self.trace_id_str()?)
+    }
+
+    /// The 16 hex digits (either case, escapes decoded) of a string field as a number.
+    #[inline]
+    fn hex_id(&self, f: Field) -> Option<u64> {
+        let v = self.fields().get(f)?;
+        match v.kind {
+            // the usual spelling: the 16 bytes between the quotes
+            ValueKind::Str => ids::hex16_value(
+                self.text
+                    .as_bytes()
+                    .get(v.start as usize + 1..(v.end as usize).saturating_sub(1))?,
+            ),
+            ValueKind::StrEsc => escaped_id(v.str_in(self.text)),
+            _ => None,
+        }
+    }
+
+    /// `id` as a number, when it is 16 hex digits (either case, escapes decoded), as it is in
+    /// every document the validator accepts and in most embedded subsegments.
+    ///
+    /// ```
+    /// let doc = br#"{"name":"web","id":"70DE5B6F19FF9A0A","trace_id":"1-68000000-a006649127e371903a2de979",
+    ///   "start_time":1,"end_time":2,"parent_id":"00000000000000f\u0066"}"#;
+    /// let mut v = xseg::Validator::default();
+    /// let seg = v.parse(doc).unwrap().segment().unwrap();
+    /// assert_eq!(seg.id_number(), Some(0x70de_5b6f_19ff_9a0a));
+    /// assert_eq!(seg.parent_id_number(), Some(0xff));
+    /// assert_eq!(seg.trace_id_number(), Some(0x6800_0000_a006_6491_27e3_7190_3a2d_e979));
+    /// ```
+    pub fn id_number(&self) -> Option<u64> {
+        self.hex_id(Field::Id)
+    }
+
+    /// `parent_id` as a number, when it is 16 hex digits (either case, escapes decoded).
+    pub fn parent_id_number(&self) -> Option<u64> {
+        self.hex_id(Field::ParentId)
+    }
+
+    /// `trace_id` as one number: the 8 hex digits of the epoch, then the 24 of the random
+    /// part (so `1-6800000A-…` and `1-6800000a-…` give the same number).
+    pub fn trace_id_number(&self) -> Option<u128> {
+        trace_id::number(self.trace_id_str()?)
+    }
+
+    /// Whether `type` is `"subsegment"`: a standalone subsegment.
+    pub fn is_standalone_subsegment(&self) -> bool {
+        self.entity_type().is_some_and(|k| k.eq_str("subsegment"))
     }
 
     /// `parent_id`.
@@ -243,6 +291,61 @@ impl<'a> Segment<'a> {
         }
     }
 
+    /// The [`Annotation::key_hash`]es of this entity's annotations that the service indexes
+    /// (a valid key with a string, number or boolean value), in document order, repeats
+    /// included; computed by the validator's pass, so this only filters a list.
+    ///
+    /// ```
+    /// let doc = br#"{"name":"web","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979",
+    ///   "start_time":1,"end_time":2,"annotations":{"user":"u1","bad key":2,"obj":{},"n":1}}"#;
+    /// let mut v = xseg::Validator::default();
+    /// let seg = v.parse(doc).unwrap().segment().unwrap();
+    /// let keys: Vec<u64> = seg.indexed_key_hashes().collect();
+    /// assert_eq!(keys, [xseg::annotation_key_hash("user"), xseg::annotation_key_hash("n")]);
+    /// ```
+    pub fn indexed_key_hashes(&self) -> IndexedKeyHashes<'a> {
+        let (from, to) = self.rec.annotations;
+        IndexedKeyHashes {
+            notes: self
+                .notes
+                .get(from as usize..to as usize)
+                .unwrap_or(&[])
+                .iter(),
+        }
+    }
+
+    /// [`indexed_key_hashes`](Self::indexed_key_hashes) of this entity and of every embedded
+    /// subsegment at every depth, in document order.
+    ///
+    /// ```
+    /// let doc = br#"{"name":"web","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979",
+    ///   "start_time":1,"end_time":2,"annotations":{"a":1},
+    ///   "subsegments":[{"name":"db","id":"0000000000000001","start_time":1,"end_time":2,"annotations":{"b":2}}]}"#;
+    /// let mut v = xseg::Validator::default();
+    /// let seg = v.parse(doc).unwrap().segment().unwrap();
+    /// let keys: Vec<u64> = seg.indexed_key_hashes_in_subtree().collect();
+    /// assert_eq!(keys, [xseg::annotation_key_hash("a"), xseg::annotation_key_hash("b")]);
+    /// ```
+    pub fn indexed_key_hashes_in_subtree(&self) -> IndexedKeyHashes<'a> {
+        // The members of a subtree are one run of the document-ordered list: they all lie
+        // between the entity's braces, and every entity there is one of its descendants.
+        let (mut lo, mut hi) = (u32::MAX, 0);
+        for rec in core::iter::once(self.rec).chain(self.below) {
+            let (from, to) = rec.annotations;
+            if from < to {
+                lo = lo.min(from);
+                hi = hi.max(to);
+            }
+        }
+        IndexedKeyHashes {
+            notes: self
+                .notes
+                .get(lo as usize..hi as usize)
+                .unwrap_or(&[])
+                .iter(),
+        }
+    }
+
     /// The keys of this entity's annotations, in document order, repeats included.
     pub fn annotation_keys(&self) -> AnnotationKeys<'a> {
         AnnotationKeys {
@@ -304,6 +407,7 @@ impl ExactSizeIterator for Descendants<'_> {}
 pub struct Annotation<'a> {
     key: JsonStr<'a>,
     valid_key: bool,
+    key_hash: u64,
     value: ValueSpan,
     text: &'a str,
     base: usize,
@@ -322,13 +426,25 @@ impl<'a> Annotation<'a> {
         self.valid_key
     }
 
+    /// [`annotation_key_hash`](crate::annotation_key_hash) of the unescaped key, computed by
+    /// the validator's pass: no cost here.
+    ///
+    /// ```
+    /// let doc = br#"{"name":"web","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979",
+    ///   "start_time":1,"end_time":2,"annotations":{"u\u0073er":"u1"}}"#;
+    /// let mut v = xseg::Validator::default();
+    /// let seg = v.parse(doc).unwrap().segment().unwrap();
+    /// let note = seg.annotations().next().unwrap();
+    /// assert_eq!(note.key_hash(), xseg::annotation_key_hash("user"));
+    /// ```
+    pub fn key_hash(&self) -> u64 {
+        self.key_hash
+    }
+
     /// Whether the value is a string, a number or a boolean (not `null`, an object or an
     /// array): the values the service can index.
     pub fn is_scalar(&self) -> bool {
-        !matches!(
-            self.value.kind,
-            ValueKind::Null | ValueKind::Obj | ValueKind::Arr
-        )
+        self.value.is_scalar()
     }
 
     /// The value as a string, if it is one.
@@ -368,6 +484,7 @@ impl<'a> Iterator for Annotations<'a> {
         Some(Annotation {
             key: JsonStr::new(raw, n.key_escaped),
             valid_key: n.valid_key,
+            key_hash: n.key_hash,
             value: n.value,
             text: self.text,
             base: self.base,
@@ -380,6 +497,34 @@ impl<'a> Iterator for Annotations<'a> {
 }
 
 impl ExactSizeIterator for Annotations<'_> {}
+
+/// An id spelled with escapes, as a number (rare: kept out of the usual path).
+#[cold]
+#[inline(never)]
+fn escaped_id(s: JsonStr<'_>) -> Option<u64> {
+    ids::id_number(s)
+}
+
+/// The hashes of an entity's indexed annotation keys ([`Segment::indexed_key_hashes`]).
+#[derive(Clone, Debug)]
+pub struct IndexedKeyHashes<'a> {
+    notes: core::slice::Iter<'a, AnnotationRecord>,
+}
+
+impl Iterator for IndexedKeyHashes<'_> {
+    type Item = u64;
+
+    #[inline]
+    fn next(&mut self) -> Option<u64> {
+        self.notes
+            .find(|n| n.valid_key && n.value.is_scalar())
+            .map(|n| n.key_hash)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, self.notes.size_hint().1)
+    }
+}
 
 /// The keys of an entity's annotations ([`Segment::annotation_keys`]).
 #[derive(Clone, Debug)]

@@ -14,6 +14,7 @@ use crate::rules::table::EntityTable;
 use crate::rules::{Checker, Top};
 use crate::scan;
 use crate::segment::Segment;
+use crate::trace_keys::TraceKeys;
 use crate::warning::Warnings;
 
 /// A reusable validator: the options plus scratch buffers kept between documents.
@@ -29,8 +30,12 @@ pub struct Validator {
     opts: Options,
     scratch: Scratch,
     warnings: Warnings,
-    /// What `parse` keeps of its pass for the view: every entity and annotation member.
+    /// What `parse` keeps of its pass for the view (every entity and annotation member),
+    /// and what `validate_for_traces` gathers.
     table: EntityTable,
+    /// Whether the last document was validated for traces and accepted as a segment or
+    /// standalone subsegment.
+    traced: bool,
 }
 
 impl Default for Validator {
@@ -47,6 +52,7 @@ impl Validator {
             scratch: Scratch::with_capacity(),
             warnings: Warnings::default(),
             table: EntityTable::default(),
+            traced: false,
         }
     }
 
@@ -68,15 +74,36 @@ impl Validator {
     /// Validates one document that sits at offset `base` of a larger buffer (a request or a
     /// datagram): every offset reported is `base` + the offset in `doc`.
     pub fn validate_at<'a>(&mut self, doc: &'a [u8], base: usize) -> Outcome<'a> {
-        match self.run(doc, base, false) {
+        match self.run(doc, base, false, false) {
             Ok((kind, _, _)) => Outcome::Accepted(kind),
             Err(r) => Outcome::Rejected(r),
         }
     }
 
+    /// [`validate_at`](Self::validate_at), gathering on the way what trace-level checks need
+    /// of the document ([`trace_keys`](Self::trace_keys)): ids as numbers as they are
+    /// checked, annotation key hashes as the keys are checked. Cheaper than reading the same
+    /// from a [`parse`](Self::parse) view, which records every field of every entity.
+    pub fn validate_for_traces_at<'a>(&mut self, doc: &'a [u8], base: usize) -> Outcome<'a> {
+        match self.run(doc, base, false, true) {
+            Ok((kind, _, _)) => {
+                self.traced = kind != DocumentKind::Otlp;
+                Outcome::Accepted(kind)
+            }
+            Err(r) => Outcome::Rejected(r),
+        }
+    }
+
+    /// What [`validate_for_traces_at`](Self::validate_for_traces_at) gathered of the last
+    /// document, when that was an accepted segment or standalone subsegment; `None` after
+    /// any other call or outcome.
+    pub fn trace_keys(&self) -> Option<&TraceKeys> {
+        self.traced.then_some(&self.table.trace)
+    }
+
     /// Whether the document would be accepted.
     pub fn is_valid(&mut self, doc: &[u8]) -> bool {
-        self.run(doc, 0, false).is_ok()
+        self.run(doc, 0, false, false).is_ok()
     }
 
     /// Validates one document and returns its borrowed view.
@@ -96,7 +123,7 @@ impl Validator {
         doc: &'a [u8],
         base: usize,
     ) -> Result<Document<'v>, Rejection<'a>> {
-        let (kind, text, _) = self.run(doc, base, true)?;
+        let (kind, text, _) = self.run(doc, base, true, false)?;
         Ok(match kind {
             DocumentKind::Otlp => Document::Otlp(doc.get(3..).unwrap_or(&[])),
             _ => Document::Segment(Segment::top(
@@ -133,6 +160,7 @@ impl Validator {
     /// Whether `line` is a valid daemon header, using this validator's buffers (no
     /// allocation in steady state). Streams skip such lines (RULES.md §1).
     pub fn is_daemon_header(&mut self, line: &[u8]) -> bool {
+        self.traced = false;
         frame::is_header_with(line, &mut self.scratch)
     }
 
@@ -148,15 +176,18 @@ impl Validator {
         }
     }
 
-    /// The pipeline; with `record`, the entity table is filled for the view.
+    /// The pipeline; with `record`, the entity table is filled for the view; with `gather`,
+    /// the trace keys are gathered.
     fn run<'a>(
         &mut self,
         doc: &'a [u8],
         base: usize,
         record: bool,
+        gather: bool,
     ) -> Result<(DocumentKind, &'a str, Fields), Rejection<'a>> {
         self.warnings.clear();
-        self.table.reset(record);
+        self.traced = false;
+        self.table.reset(record, gather);
         let seg = Entity::Segment;
         // 1. size
         if doc.len() > self.opts.max_document_bytes() {

@@ -42,6 +42,13 @@ impl ValueSpan {
         matches!(self.kind, ValueKind::Str | ValueKind::StrEsc)
     }
 
+    /// Whether the value is a string, a number or a boolean (not `null`, an object or an
+    /// array).
+    #[inline(always)]
+    pub(crate) fn is_scalar(self) -> bool {
+        !matches!(self.kind, ValueKind::Null | ValueKind::Obj | ValueKind::Arr)
+    }
+
     /// Whether the value is `true` or `false`.
     #[inline(always)]
     pub(crate) fn is_bool(self) -> bool {

@@ -50,6 +50,9 @@ pub(crate) fn annotations(
                 c.lint(st, ErrorKind::InvalidAnnotationValue, v);
             }
         }
+        if c.table.gather && valid_key && val.is_scalar() {
+            c.table.trace.keys.push(crate::hash::key_hash(k));
+        }
         if c.table.record {
             let key_start = (k.raw().as_ptr() as usize).wrapping_sub(c.text().as_ptr() as usize);
             c.table.annotations.push(AnnotationRecord {
@@ -57,6 +60,7 @@ pub(crate) fn annotations(
                 key_len: k.raw().len() as u32,
                 key_escaped: k.has_escapes(),
                 valid_key,
+                key_hash: crate::hash::key_hash(k),
                 value: val,
             });
         }

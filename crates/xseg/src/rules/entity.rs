@@ -28,6 +28,8 @@ pub(crate) struct EntityState {
     child: Option<Error>,
     /// The range of its annotation members in the entity table (when recording).
     pub ann: (u32, u32),
+    /// Its slot in the gathered embedded ids (when gathering trace keys).
+    id_slot: u32,
 }
 
 impl EntityState {
@@ -96,6 +98,12 @@ impl Checker<'_, '_> {
         } else {
             None
         };
+        if self.table.gather && !top {
+            // filled when the subsegment closes, so the ids stay in pre-order
+            let ids = &mut self.table.trace.embedded_ids;
+            st.id_slot = ids.len() as u32;
+            ids.push(0);
+        }
         // Repeated keys: a documented key repeats when its field is already recorded, so only
         // the other keys go to the reader's filter, which then rarely has to walk the entity
         // (with its subsegments) a second time.
@@ -253,6 +261,16 @@ impl Checker<'_, '_> {
             Some(v) if v.is_str() => match ids::hex16(v.str_in(text)) {
                 None => steps.fail(ErrorKind::InvalidId, v.start as usize),
                 Some(h) => {
+                    if self.table.gather {
+                        let keys = &mut self.table.trace;
+                        if top {
+                            keys.id = Some(h.value);
+                            let quoted = (v.start + 1, v.end.saturating_sub(1));
+                            keys.id_at = Some((quoted.0, quoted.1, v.kind == ValueKind::StrEsc));
+                        } else if let Some(slot) = keys.embedded_ids.get_mut(st.id_slot as usize) {
+                            *slot = h.value;
+                        }
+                    }
                     if h.upper {
                         steps.lint(w, base, ErrorKind::UppercaseId, v.start as usize);
                     }
@@ -283,6 +301,9 @@ impl Checker<'_, '_> {
             Some(v) if v.is_str() => match trace_id::check(v.str_in(text)) {
                 None => steps.fail(ErrorKind::InvalidTraceId, v.start as usize),
                 Some(t) => {
+                    if top && self.table.gather {
+                        self.table.trace.trace_id = Some(t.number);
+                    }
                     if let Some(win) = window {
                         let e = u64::from(t.epoch);
                         if win.now.saturating_sub(e) > win.max_age
@@ -351,6 +372,9 @@ impl Checker<'_, '_> {
             Some(v) if v.is_str() => match ids::hex16(v.str_in(text)) {
                 None => steps.fail(ErrorKind::InvalidParentId, v.start as usize),
                 Some(h) => {
+                    if top && self.table.gather {
+                        self.table.trace.parent_id = Some(h.value);
+                    }
                     if h.upper {
                         steps.lint(w, base, ErrorKind::UppercaseParentId, v.start as usize);
                     }
@@ -364,6 +388,13 @@ impl Checker<'_, '_> {
         // h. everything else, first in document order
         if let Some((k, at)) = st.h {
             steps.fail(k, at as usize);
+        }
+        if top && self.table.gather {
+            let keys = &mut self.table.trace;
+            keys.standalone = standalone;
+            keys.in_progress = fields
+                .get(Field::InProgress)
+                .is_some_and(|v| v.kind == ValueKind::True);
         }
         let own = steps.first.map(|(k, at)| Error::new(k, base + at, form));
         (own.or(st.child), form)

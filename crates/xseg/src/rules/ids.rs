@@ -13,6 +13,8 @@ pub(crate) struct HexId {
     pub upper: bool,
     /// All sixteen digits are `0`.
     pub zero: bool,
+    /// The value of the last 16 digits.
+    pub value: u64,
 }
 
 /// The value of one hex digit, and whether it is an upper-case letter.
@@ -44,47 +46,88 @@ pub(crate) fn hex_value(bytes: &[u8], n: usize) -> Option<(u128, HexId)> {
         HexId {
             upper,
             zero: v == 0,
+            value: v as u64,
         },
     ))
 }
 
-/// Byte classes for hex digits: bit 0 set for `0-9a-fA-F`, bit 1 also set for `A-F`.
-// Built at compile time: an index out of range would fail the build, not panic.
-#[allow(clippy::indexing_slicing)]
-static HEX_CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut c = 0;
-    while c < 256 {
-        let b = c as u8;
-        t[c] = if b.is_ascii_digit() || (b >= b'a' && b <= b'f') {
-            1
-        } else if b >= b'A' && b <= b'F' {
-            3
-        } else {
-            0
-        };
-        c += 1;
-    }
-    t
-};
-
-/// Checks that `bytes` is exactly `n` hex digits, branch-free over the digits.
-#[inline]
+/// Checks that `bytes` is exactly `n` hex digits: eight at a time ([`hex8_word`]) when `n` is
+/// a multiple of eight (ids and trace ids), else one at a time.
+#[inline(always)]
 pub(crate) fn hex_digits(bytes: &[u8], n: usize) -> Option<HexId> {
     if bytes.len() != n {
         return None;
     }
-    let (mut all, mut any, mut nonzero) = (1u8, 0u8, 0u8);
-    for &c in bytes {
-        let t = HEX_CLASS.get(usize::from(c)).copied().unwrap_or(0);
-        all &= t;
-        any |= t;
-        nonzero |= c ^ b'0';
+    if !n.is_multiple_of(8) {
+        return hex_value(bytes, n).map(|(_, h)| h);
     }
-    (all & 1 == 1).then_some(HexId {
-        upper: any & 2 != 0,
-        zero: nonzero == 0,
+    let (mut upper, mut value) = (false, 0u64);
+    for w in bytes.chunks_exact(8) {
+        let (v, up) = hex8_word(w)?;
+        upper |= up;
+        value = (value << 32) | v;
+    }
+    Some(HexId {
+        upper,
+        zero: value == 0 && (n <= 16 || bytes.iter().all(|&c| c == b'0')),
+        value,
     })
+}
+
+/// Eight hex digits (either case) as a number, and whether one is an upper-case letter,
+/// eight bytes at a time (SWAR): the byte ranges are tested with borrow-free subtractions on
+/// the high bits, the digits' values come from their low nibbles (plus 9 for letters), and
+/// the nibbles are packed in three steps. `None` unless `digits` is exactly eight hex digits.
+#[inline(always)]
+pub(crate) fn hex8_word(digits: &[u8]) -> Option<(u64, bool)> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Per byte of an ASCII word: the high bit set where the byte is at least `c`.
+    const fn at_least(x: u64, c: u8) -> u64 {
+        ((x | HIGH).wrapping_sub(ONES * c as u64)) & HIGH
+    }
+    let word: [u8; 8] = digits.try_into().ok()?;
+    let x = u64::from_le_bytes(word);
+    if x & HIGH != 0 {
+        return None;
+    }
+    let digit = at_least(x, b'0') & !at_least(x, b'9' + 1);
+    let lower = x | (ONES * 0x20);
+    let letter = at_least(lower, b'a') & !at_least(lower, b'f' + 1);
+    if digit | letter != HIGH {
+        return None;
+    }
+    // Of the letters, those without the lower-case bit.
+    let upper = letter & !((x & (ONES * 0x20)) << 2) != 0;
+    // The first digit is the lowest byte and the most significant nibble.
+    let n = (x & (ONES * 0x0f)) + ((x >> 6) & ONES) * 9;
+    let n = ((n << 4) | (n >> 8)) & 0x00ff_00ff_00ff_00ff;
+    let n = ((n << 8) | (n >> 16)) & 0x0000_ffff_0000_ffff;
+    Some((((n << 16) | (n >> 32)) & 0xffff_ffff, upper))
+}
+
+/// Eight hex digits (either case) as a number ([`hex8_word`]).
+#[inline]
+pub(crate) fn hex8(digits: &[u8]) -> Option<u64> {
+    hex8_word(digits).map(|(v, _)| v)
+}
+
+/// Exactly sixteen hex digits (either case) as a number.
+#[inline]
+pub(crate) fn hex16_value(digits: &[u8]) -> Option<u64> {
+    let digits: &[u8; 16] = digits.try_into().ok()?;
+    let (high, low) = digits.split_at(8);
+    Some((hex8(high)? << 32) | hex8(low)?)
+}
+
+/// A 16-hex-digit id (either case, after unescaping) as a number.
+#[inline]
+pub(crate) fn id_number(s: JsonStr<'_>) -> Option<u64> {
+    if s.has_escapes() {
+        hex16_value(&s.decode_small::<16>()?)
+    } else {
+        hex16_value(s.raw().as_bytes())
+    }
 }
 
 /// Checks a 16-hex-digit id after unescaping.
@@ -123,6 +166,67 @@ pub(crate) fn precursor_ids(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Hex digits as the standard library reads them (which also takes a sign).
+    fn std_hex(digits: &[u8]) -> Option<u64> {
+        let text = std::str::from_utf8(digits).ok()?;
+        if !text.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        u64::from_str_radix(text, 16).ok()
+    }
+
+    #[test]
+    fn word_hex_agrees_with_the_standard_library() {
+        for (b, base) in (0..=255u8).flat_map(|b| [(b, *b"89abCDEf"), (b, *b"01234def")]) {
+            // every byte at every place of an eight-digit word, with and without capitals
+            for at in 0..8 {
+                let mut word = base;
+                word[at] = b;
+                let want = std_hex(&word);
+                assert_eq!(want.is_some(), (b as char).is_ascii_hexdigit(), "{b}");
+                assert_eq!(hex8(&word), want, "{b} at {at}");
+                let upper = word.iter().any(u8::is_ascii_uppercase);
+                assert_eq!(hex8_word(&word).map(|(_, up)| up), want.map(|_| upper));
+                let shape = hex_digits(&word, 8);
+                assert_eq!(shape.map(|h| h.upper), want.map(|_| upper), "{b} at {at}");
+                let mut long = *b"000000000000000000000000";
+                long[at + 16] = b;
+                let (swar, bytes) = (hex_digits(&long, 24), hex_value(&long, 24));
+                assert_eq!(swar, bytes.map(|(_, h)| h), "{b} at {at}");
+                assert_eq!(hex_digits(&long[..16], 16).map(|h| h.value), Some(0));
+            }
+        }
+        assert_eq!(hex8(b"0123456"), None);
+        assert_eq!(hex8(b"012345678"), None);
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        for round in 0..2_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let mut id = format!("{seed:016x}");
+            if round % 3 == 1 {
+                id = id.to_uppercase();
+            }
+            assert_eq!(id_number(JsonStr::new(&id, false)), Some(seed), "{id}");
+            let escaped = format!("\\u00{:02x}{}", id.as_bytes()[0], &id[1..]);
+            assert_eq!(
+                id_number(JsonStr::new(&escaped, true)),
+                Some(seed),
+                "{escaped}"
+            );
+        }
+        for bad in [
+            "000000000000000g",
+            "00000000000000-1",
+            "+000000000000001",
+            "0000000000000 01",
+            "00000000000000001",
+            "000000000000001",
+        ] {
+            assert_eq!(id_number(JsonStr::new(bad, false)), None, "{bad}");
+        }
+    }
 
     #[test]
     fn hex16_shapes() {

@@ -10,6 +10,7 @@
 
 use super::fields::Fields;
 use crate::json::ValueSpan;
+use crate::trace_keys::TraceKeys;
 
 /// One entity object: its fields, the size of its subtree and its annotations.
 #[derive(Clone, Copy, Debug)]
@@ -43,6 +44,8 @@ pub(crate) struct AnnotationRecord {
     pub key_escaped: bool,
     /// Whether the key is one the service keeps (`annotations::key_ok`).
     pub valid_key: bool,
+    /// [`annotation_key_hash`](crate::annotation_key_hash) of the unescaped key.
+    pub key_hash: u64,
     /// The value.
     pub value: ValueSpan,
 }
@@ -56,14 +59,21 @@ pub(crate) struct EntityTable {
     pub entities: Vec<EntityRecord>,
     /// Every annotation member of every entity, in document order.
     pub annotations: Vec<AnnotationRecord>,
+    /// Whether the checker gathers [`TraceKeys`] (`validate_for_traces`).
+    pub gather: bool,
+    /// What the trace checks need, when gathering.
+    pub trace: TraceKeys,
 }
 
 impl EntityTable {
-    /// Forgets the last document, keeping the capacity; records from now on iff `record`.
-    pub(crate) fn reset(&mut self, record: bool) {
+    /// Forgets the last document, keeping the capacity; records from now on iff `record`,
+    /// gathers trace keys iff `gather`.
+    pub(crate) fn reset(&mut self, record: bool, gather: bool) {
         self.record = record;
         self.entities.clear();
         self.annotations.clear();
+        self.gather = gather;
+        self.trace.clear();
     }
 }
 
@@ -77,16 +87,16 @@ mod tests {
     #[test]
     fn records_stay_small() {
         assert!(core::mem::size_of::<EntityRecord>() <= 320);
-        assert!(core::mem::size_of::<AnnotationRecord>() <= 24);
+        assert!(core::mem::size_of::<AnnotationRecord>() <= 32);
     }
 
     #[test]
     fn reset_keeps_capacity_and_sets_the_mode() {
         let mut t = EntityTable::default();
-        t.reset(true);
+        t.reset(true, false);
         t.entities.push(EntityRecord::EMPTY);
         let cap = t.entities.capacity();
-        t.reset(false);
+        t.reset(false, false);
         assert!(!t.record && t.entities.is_empty());
         assert_eq!(t.entities.capacity(), cap);
     }

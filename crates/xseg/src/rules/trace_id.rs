@@ -1,6 +1,6 @@
 //! Trace ids: `1-` + 8 hex (epoch seconds) + `-` + 24 hex.
 
-use super::ids::{hex_digits, hex_value};
+use super::ids::{hex8_word, hex_value};
 use crate::json::JsonStr;
 
 /// A parsed trace id.
@@ -35,12 +35,15 @@ fn parse_bytes(b: &[u8]) -> Option<TraceId> {
     })
 }
 
-/// What the engine needs of a trace id: its shape flags and epoch, without the 96-bit value.
+/// What the engine needs of a trace id: its shape flags, its epoch and the whole id as one
+/// number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Shape {
     pub epoch: u32,
     pub upper: bool,
     pub zero: bool,
+    /// The 8 hex digits of the epoch, then the 24 of the random part.
+    pub number: u128,
 }
 
 fn check_bytes(b: &[u8]) -> Option<Shape> {
@@ -51,12 +54,17 @@ fn check_bytes(b: &[u8]) -> Option<Shape> {
     {
         return None;
     }
-    let (epoch, e) = hex_value(b.get(2..10)?, 8)?;
-    let r = hex_digits(b.get(11..35)?, 24)?;
+    // eight digits at a time
+    let (epoch, e) = hex8_word(b.get(2..10)?)?;
+    let (r1, u1) = hex8_word(b.get(11..19)?)?;
+    let (r2, u2) = hex8_word(b.get(19..27)?)?;
+    let (r3, u3) = hex8_word(b.get(27..35)?)?;
+    let random = (u128::from(r1) << 64) | (u128::from(r2) << 32) | u128::from(r3);
     Some(Shape {
         epoch: u32::try_from(epoch).ok()?,
-        upper: e.upper || r.upper,
-        zero: e.zero && r.zero,
+        upper: e || u1 || u2 || u3,
+        zero: epoch == 0 && random == 0,
+        number: (u128::from(epoch) << 96) | random,
     })
 }
 
@@ -77,6 +85,13 @@ pub(crate) fn parse(s: JsonStr<'_>) -> Option<TraceId> {
     } else {
         parse_bytes(s.raw().as_bytes())
     }
+}
+
+/// A trace id (after unescaping) as one number: the 8 hex digits of the epoch, then the 24
+/// of the random part.
+#[inline]
+pub(crate) fn number(s: JsonStr<'_>) -> Option<u128> {
+    check(s).map(|t| t.number)
 }
 
 #[cfg(test)]
@@ -101,6 +116,17 @@ mod tests {
                 .unwrap()
                 .upper
         );
+        assert_eq!(
+            number(JsonStr::new("1-68000000-a006649127E371903a2de979", false)),
+            Some(0x6800_0000_a006_6491_27e3_7190_3a2d_e979)
+        );
+        assert_eq!(
+            number(JsonStr::new(
+                r"1-68000000-a006649127E371903a2de97\u0039",
+                true
+            )),
+            Some(0x6800_0000_a006_6491_27e3_7190_3a2d_e979)
+        );
         for bad in [
             "2-68000000-a006649127e371903a2de979",
             "1-68000000-a006649127e371903a2de97",
@@ -110,6 +136,7 @@ mod tests {
         ] {
             assert!(parse(JsonStr::new(bad, false)).is_none(), "{bad}");
             assert!(check(JsonStr::new(bad, false)).is_none(), "{bad}");
+            assert!(number(JsonStr::new(bad, false)).is_none(), "{bad}");
         }
     }
 }
