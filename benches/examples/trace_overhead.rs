@@ -4,7 +4,7 @@
 //! ```sh
 //! cargo build --profile bench -p xseg-benches --example trace_overhead
 //! export XSEG_CORPUS=$PWD/corpus/out/frames.bin
-//! for step in load validate parse facts traced; do
+//! for step in load validate gather traced parse facts; do
 //!   valgrind --tool=callgrind --callgrind-out-file=/tmp/cg.$step \
 //!     target/release/examples/trace_overhead $step 1 2>&1 | grep -E 'refs|trace_overhead'
 //! done
@@ -14,10 +14,13 @@
 //!
 //! - `load`: only load the corpus (subtract it from the others);
 //! - `validate`: `Validator::validate`, what `xseg check` does per document;
+//! - `gather`: `Validator::validate_for_traces_at`, the same verdict while gathering the trace
+//!   keys, then `TraceFacts::from_trace_keys` on each accepted document (the part of the trace
+//!   checks that runs in the parallel pass);
+//! - `traced`: `gather`, then `TraceChecker::check` in input order and `finish` (everything);
 //! - `parse`: `Validator::parse`, the same verdict plus the borrowed view;
-//! - `facts`: `parse`, then `TraceFacts::from_document` on each accepted document (the part of
-//!   the trace checks that runs in the parallel pass);
-//! - `traced`: `facts`, then `TraceChecker::check` in input order and `finish` (everything).
+//! - `facts`: `parse`, then `TraceFacts::from_document` on each accepted document (the same
+//!   facts read from the view instead).
 #![allow(clippy::expect_used, clippy::panic)]
 
 use std::time::Instant;
@@ -50,16 +53,24 @@ fn main() {
                     }
                     Err(_) => false,
                 },
-                "traced" => match v.parse(doc) {
-                    Ok(d) => {
-                        if let Some(facts) = TraceFacts::from_document(&d, doc.len()) {
-                            checker.check(i, &facts, &mut findings);
-                        }
-                        true
+                "gather" => {
+                    let ok = v.validate_for_traces_at(doc, 0).is_accepted();
+                    let facts = v
+                        .trace_keys()
+                        .map(|k| TraceFacts::from_trace_keys(k, doc.len()));
+                    std::hint::black_box(facts);
+                    ok
+                }
+                "traced" => {
+                    let ok = v.validate_for_traces_at(doc, 0).is_accepted();
+                    if let Some(k) = v.trace_keys() {
+                        checker.check(i, &TraceFacts::from_trace_keys(k, doc.len()), &mut findings);
                     }
-                    Err(_) => false,
-                },
-                other => panic!("unknown step {other}: load, validate, parse, facts, traced"),
+                    ok
+                }
+                other => {
+                    panic!("unknown step {other}: load, validate, gather, traced, parse, facts")
+                }
             };
             accepted += usize::from(ok);
         }

@@ -304,6 +304,49 @@ fn the_real_sdk_samples_give_only_findings_that_are_really_there() {
     assert_eq!(got, [21, 13]);
 }
 
+/// The facts the validator gathers during its pass are the facts read from the borrowed
+/// view, for every committed sample and every edge case, under both profiles; and the raw
+/// `id` kept for an `UnprocessedTraceSegments` entry is the view's.
+#[test]
+fn gathered_facts_are_the_views_facts() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+    let mut docs: Vec<Vec<u8>> = Vec::new();
+    for file in ["python.ndjson", "node.ndjson"] {
+        let data = std::fs::read(format!("{root}/corpus/samples/{file}")).expect("the samples");
+        docs.extend(data.split(|&b| b == b'\n').map(<[u8]>::to_vec));
+    }
+    let cases = std::fs::read_to_string(format!("{root}/../shared/data/edge-cases.json"))
+        .expect("the edge cases");
+    let cases: serde_json::Value = serde_json::from_str(&cases).expect("JSON");
+    for case in cases.as_array().into_iter().flatten() {
+        if let Some(doc) = case.get("document").and_then(|d| d.as_str()) {
+            docs.push(doc.as_bytes().to_vec());
+        }
+    }
+    assert!(docs.len() > 250, "{}", docs.len());
+    let mut compared = 0;
+    for options in [Options::default(), Options::new(xseg::Profile::Strict)] {
+        let mut v = xseg::Validator::new(options);
+        for doc in &docs {
+            let traced = xseg_batch::Traced::validate(&mut v, doc);
+            let view = v.parse(doc).ok();
+            let read = view
+                .as_ref()
+                .and_then(|d| TraceFacts::from_document(d, doc.len()));
+            assert_eq!(traced.facts, read, "{}", String::from_utf8_lossy(doc));
+            let view_id = match &view {
+                Some(xseg::Document::Segment(s)) => s.id().map(|id| id.raw().to_owned()),
+                _ => None,
+            };
+            if traced.checked.outcome().is_accepted() {
+                assert_eq!(traced.id.map(|id| id.raw().to_owned()), view_id);
+            }
+            compared += usize::from(read.is_some());
+        }
+    }
+    assert!(compared > 400, "{compared}");
+}
+
 // ---- order: the same findings for any interleaving of traces ----
 
 /// One generated document: facts in a small id space, so that repeats and parents meet.

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use xseg::{Document, DocumentKind, JsonStr, Outcome, Validator};
+use xseg::{JsonStr, Outcome, Validator};
 
 use super::checker::TraceChecker;
 use super::facts::TraceFacts;
@@ -78,29 +78,16 @@ impl<'a> Traced<'a> {
     /// datagram's body): the verdict's offsets are `base` + the offset in `doc`, as
     /// [`Validator::validate_at`] gives them.
     pub fn validate_at(validator: &mut Validator, doc: &'a [u8], base: usize) -> Self {
-        match validator.parse_at(doc, base) {
-            Ok(document) => {
-                let (kind, id) = match &document {
-                    Document::Segment(s) => {
-                        let standalone = s.entity_type().is_some_and(|k| k.eq_str("subsegment"));
-                        let kind = if standalone {
-                            DocumentKind::Subsegment
-                        } else {
-                            DocumentKind::Segment
-                        };
-                        // borrowed from `doc`, so that it outlives the view
-                        (kind, s.id().and_then(|id| id.rebind(doc)))
-                    }
-                    Document::Otlp(_) => (DocumentKind::Otlp, None),
-                };
-                let facts = TraceFacts::from_document(&document, doc.len());
+        match validator.validate_for_traces_at(doc, base) {
+            Outcome::Accepted(kind) => {
+                let keys = validator.trace_keys();
                 Traced {
                     checked: Checked::new(&Outcome::Accepted(kind), validator.warnings()),
-                    facts,
-                    id,
+                    facts: keys.map(|k| TraceFacts::from_trace_keys(k, doc.len())),
+                    id: keys.and_then(|k| k.id_str(doc)),
                 }
             }
-            Err(rejection) => Traced {
+            Outcome::Rejected(rejection) => Traced {
                 checked: Checked::new(&Outcome::Rejected(rejection), validator.warnings()),
                 facts: None,
                 id: rejection.id_raw(),

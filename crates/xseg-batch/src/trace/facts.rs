@@ -8,7 +8,7 @@
 //! 64-bit hash.
 
 use arrayvec::ArrayVec;
-use xseg::{Document, JsonStr, Segment, Validator};
+use xseg::{annotation_key_hash, Document, Segment, TraceKeys, Validator};
 
 /// The trace-level facts of one accepted document: its trace, its id, its parent, whether
 /// it is a standalone subsegment or in progress, its size, the ids of its embedded
@@ -103,18 +103,6 @@ impl Values {
         v
     }
 
-    /// Makes room for `more` values.
-    fn reserve(&mut self, more: usize) {
-        match self {
-            Values::Heap(v) => v.reserve(more),
-            Values::Inline(a) => {
-                if a.len() + more > INLINE_VALUES {
-                    *self = Values::Heap(Self::to_heap(a, more));
-                }
-            }
-        }
-    }
-
     fn push(&mut self, value: u64) {
         match self {
             Values::Heap(v) => v.push(value),
@@ -202,7 +190,7 @@ impl TraceFacts {
 
     /// Adds an annotation key (hashed as [`annotation_key_hash`] does).
     pub fn with_annotation_key(mut self, key: &str) -> Self {
-        self.values.push(annotation_key_hash(key.chars()));
+        self.values.push(annotation_key_hash(key));
         self
     }
 
@@ -210,17 +198,9 @@ impl TraceFacts {
     /// its view. `None` when the view has no valid `trace_id` (never for a document the core
     /// accepted at the top level).
     pub fn from_segment(segment: &Segment<'_>, size: usize) -> Option<Self> {
-        let trace_id = match segment.trace_id_str().and_then(trace_number) {
-            Some(n) => n,
-            None => segment
-                .trace_id()
-                .map(|t| (u128::from(t.epoch) << 96) | t.random)?,
-        };
-        let id = segment.id().and_then(hex_id);
-        let parent_id = segment.parent_id().and_then(hex_id);
-        let standalone = segment
-            .entity_type()
-            .is_some_and(|k| k.eq_str("subsegment"));
+        let trace_id = segment.trace_id_number()?;
+        let id = segment.id_number();
+        let parent_id = segment.parent_id_number();
         let mut facts = TraceFacts {
             trace_id,
             id: id.unwrap_or(0),
@@ -230,22 +210,50 @@ impl TraceFacts {
             keys_at: 0,
             flags: flag(id.is_some(), HAS_ID)
                 | flag(parent_id.is_some(), HAS_PARENT)
-                | flag(standalone, STANDALONE)
+                | flag(segment.is_standalone_subsegment(), STANDALONE)
                 | flag(segment.in_progress(), IN_PROGRESS),
         };
         let below = segment.descendants();
-        facts
-            .values
-            .reserve(below.len() + segment.annotations().len());
-        for id in below.clone().filter_map(|s| s.id()).filter_map(hex_id) {
+        for id in below.filter_map(|s| s.id_number()) {
             facts.values.push(id);
         }
         facts.keys_at = u32::try_from(facts.values.len()).unwrap_or(u32::MAX);
-        for entity in below {
-            push_indexed_keys(&entity, &mut facts.values);
+        // The service indexes the keys of RULES.md §5 (`Segment::indexed_key_hashes`); the
+        // values' lengths and ranges are not weighed here: see docs/TRACES.md.
+        for key in segment.indexed_key_hashes_in_subtree() {
+            facts.values.push(key);
         }
-        push_indexed_keys(segment, &mut facts.values);
         Some(facts)
+    }
+
+    /// The facts of an accepted segment or standalone subsegment of `size` bytes, from what
+    /// [`Validator::validate_for_traces_at`] gathered: the same facts as
+    /// [`from_segment`](Self::from_segment) reads from the view, without recording the
+    /// entity table. This is what [`Traced::validate`](crate::Traced::validate) uses.
+    pub fn from_trace_keys(keys: &TraceKeys, size: usize) -> Self {
+        let (ids, hashes) = (keys.embedded_ids(), keys.annotation_key_hashes());
+        let values = if ids.len() + hashes.len() <= INLINE_VALUES {
+            let mut a = ArrayVec::new();
+            a.extend(ids.iter().chain(hashes).copied());
+            Values::Inline(a)
+        } else {
+            let mut v = Vec::with_capacity(ids.len() + hashes.len());
+            v.extend_from_slice(ids);
+            v.extend_from_slice(hashes);
+            Values::Heap(v)
+        };
+        TraceFacts {
+            trace_id: keys.trace_id(),
+            id: keys.id().unwrap_or(0),
+            parent_id: keys.parent_id().unwrap_or(0),
+            size: size as u64,
+            values,
+            keys_at: u32::try_from(ids.len()).unwrap_or(u32::MAX),
+            flags: flag(keys.id().is_some(), HAS_ID)
+                | flag(keys.parent_id().is_some(), HAS_PARENT)
+                | flag(keys.is_standalone_subsegment(), STANDALONE)
+                | flag(keys.in_progress(), IN_PROGRESS),
+        }
     }
 
     /// The facts of an accepted document: `None` for an OTLP payload (it names no trace the
@@ -261,8 +269,8 @@ impl TraceFacts {
     /// has none. For hosts that handle one document at a time (a datagram listener); a
     /// parallel pass uses [`Batch::validate_traced`](crate::Batch::validate_traced).
     pub fn extract(validator: &mut Validator, doc: &[u8]) -> Option<Self> {
-        let document = validator.parse(doc).ok()?;
-        Self::from_document(&document, doc.len())
+        validator.validate_for_traces_at(doc, 0);
+        Some(Self::from_trace_keys(validator.trace_keys()?, doc.len()))
     }
 
     /// The trace id as one number: the 8 hex digits of the epoch, then the 24 of the random
@@ -313,8 +321,7 @@ impl TraceFacts {
     }
 
     /// The hashes of the annotation keys the service indexes (of the document and of every
-    /// embedded subsegment; repeats included), in document order: the subsegments' first,
-    /// then the document's own.
+    /// embedded subsegment; repeats included), in document order.
     pub fn annotation_keys(&self) -> &[u64] {
         self.values
             .as_slice()
@@ -323,124 +330,18 @@ impl TraceFacts {
     }
 }
 
-/// The 64-bit hash under which the trace checks count an annotation key: FNV-1a over the
-/// key's UTF-8 bytes after unescaping, so `"a\u0062"` and `"ab"` are one key. Fixed, so a
-/// run's answers never depend on a random seed.
-pub fn annotation_key_hash(chars: impl Iterator<Item = char>) -> u64 {
-    let mut h = FNV_OFFSET;
-    let mut buf = [0u8; 4];
-    for c in chars {
-        h = fnv1a(h, c.encode_utf8(&mut buf).as_bytes());
-    }
-    h
-}
-
-/// FNV-1a's offset basis.
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-
-/// FNV-1a over `bytes`, from the state `h`.
-fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
-    for &b in bytes {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-/// 16 hex digits (either case) as a number.
-fn hex_u64(chars: impl Iterator<Item = char>) -> Option<u64> {
-    let mut n: u64 = 0;
-    let mut count = 0;
-    for c in chars {
-        n = (n << 4) | u64::from(c.to_digit(16)?);
-        count += 1;
-    }
-    (count == 16).then_some(n)
-}
-
-/// Appends the hashes of the annotation keys of `entity` that the service indexes
-/// (RULES.md §5): a key of 1–500 characters from `[A-Za-z0-9_.]` (as the validator found it)
-/// with a string, number or boolean value. The value's length and range are not weighed
-/// here: see docs/TRACES.md.
-fn push_indexed_keys(entity: &Segment<'_>, out: &mut Values) {
-    for a in entity.annotations() {
-        if a.is_scalar() && a.key_is_valid() {
-            let key = a.key();
-            out.push(if key.has_escapes() {
-                annotation_key_hash(key.chars())
-            } else {
-                // a valid key is ASCII: its bytes are its characters
-                fnv1a(FNV_OFFSET, key.raw().as_bytes())
-            });
-        }
-    }
-}
-
-/// An id (16 hex digits, either case) as a number.
-fn hex_id(s: JsonStr<'_>) -> Option<u64> {
-    if s.has_escapes() {
-        return hex_u64(s.chars());
-    }
-    let raw = s.raw().as_bytes();
-    if raw.len() != 16 {
-        return None;
-    }
-    Some((hex8(raw.get(..8)?)? << 32) | hex8(raw.get(8..)?)?)
-}
-
-/// Eight hex digits (either case) as a number, eight bytes at a time (SWAR): the byte ranges
-/// are tested with borrow-free subtractions on the high bits, the digits' values come from
-/// their low nibbles (plus 9 for letters), and the nibbles are packed in three steps.
-#[inline]
-fn hex8(digits: &[u8]) -> Option<u64> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Per byte of an ASCII word: the high bit set where the byte is at least `c`.
-    const fn at_least(x: u64, c: u8) -> u64 {
-        ((x | HIGH).wrapping_sub(ONES * c as u64)) & HIGH
-    }
-    let word: [u8; 8] = digits.try_into().ok()?;
-    let x = u64::from_le_bytes(word);
-    if x & HIGH != 0 {
-        return None;
-    }
-    let digit = at_least(x, b'0') & !at_least(x, b'9' + 1);
-    let lower = x | (ONES * 0x20);
-    let letter = at_least(lower, b'a') & !at_least(lower, b'f' + 1);
-    if digit | letter != HIGH {
-        return None;
-    }
-    // The first digit is the lowest byte and the most significant nibble.
-    let n = (x & (ONES * 0x0f)) + ((x >> 6) & ONES) * 9;
-    let n = ((n << 4) | (n >> 8)) & 0x00ff_00ff_00ff_00ff;
-    let n = ((n << 8) | (n >> 16)) & 0x0000_ffff_0000_ffff;
-    Some(((n << 16) | (n >> 32)) & 0xffff_ffff)
-}
-
-/// A trace id written plainly (`1-` + 8 hex digits + `-` + 24 hex digits, no escape) as
-/// [`TraceFacts::trace_id`] numbers it; `None` for any other text, which the view's parser
-/// then reads.
-fn trace_number(s: JsonStr<'_>) -> Option<u128> {
-    if s.has_escapes() {
-        return None;
-    }
-    let b = s.raw().as_bytes();
-    if b.len() != 35 || b.get(..2) != Some(b"1-") || b.get(10) != Some(&b'-') {
-        return None;
-    }
-    let epoch = hex8(b.get(2..10)?)?;
-    let high = hex8(b.get(11..19)?)?;
-    let low = (hex8(b.get(19..27)?)? << 32) | hex8(b.get(27..35)?)?;
-    Some((u128::from(epoch) << 96) | (u128::from(high) << 64) | u128::from(low))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The facts gathered during validation, checked against the facts read from the view.
     fn facts(doc: &str) -> TraceFacts {
         let mut v = Validator::default();
-        TraceFacts::extract(&mut v, doc.as_bytes()).expect("an accepted document")
+        let gathered = TraceFacts::extract(&mut v, doc.as_bytes()).expect("an accepted document");
+        let view = v.parse(doc.as_bytes()).expect("accepted");
+        let read = TraceFacts::from_document(&view, doc.len()).expect("facts");
+        assert_eq!(gathered, read, "{doc}");
+        gathered
     }
 
     const HEAD: &str = r#""name":"web","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1.5,"end_time":2"#;
@@ -475,32 +376,19 @@ mod tests {
         );
         let f = facts(&doc);
         assert_eq!(f.embedded_ids(), [2, 3, 4]);
-        let want: Vec<u64> = ["d", "a", "bc", "t"]
+        let want: Vec<u64> = ["a", "bc", "t", "d"]
             .iter()
-            .map(|k| annotation_key_hash(k.chars()))
+            .map(|k| annotation_key_hash(k))
             .collect();
         assert_eq!(f.annotation_keys(), want.as_slice());
     }
 
     #[test]
     fn hex_ids_and_indexed_keys() {
-        assert_eq!(hex_u64("00000000000000fF".chars()), Some(255));
-        assert_eq!(hex_u64("0000000000000ff".chars()), None);
-        assert_eq!(hex_u64("000000000000000g".chars()), None);
-        let doc = format!(
-            r#"{{{HEAD},"id":"0000000000000001","annotations":{{"a":"00000000000000fF","b":"+0000000000000ff","c":"0000000000000ff","d":"000000000000000\u0041"}}}}"#
-        );
-        let mut v = Validator::default();
-        let seg = v
-            .parse(doc.as_bytes())
-            .expect("accepted")
-            .segment()
-            .expect("a segment");
-        let ids: Vec<_> = seg
-            .annotations()
-            .map(|a| a.value_str().and_then(hex_id))
-            .collect();
-        assert_eq!(ids, [Some(255), None, None, Some(10)]);
+        let f = facts(&format!(
+            r#"{{{HEAD},"id":"000000000000000\u0041","parent_id":"00000000000000fF","type":"subsegment"}}"#
+        ));
+        assert_eq!((f.id(), f.parent_id()), (Some(10), Some(255)));
         let long = "k".repeat(500);
         let longer = "k".repeat(501);
         let doc = format!(
@@ -510,13 +398,9 @@ mod tests {
         assert_eq!(f.id(), Some(255));
         let want: Vec<u64> = [long.as_str(), "a_b", "a_b", "grpc.status_code"]
             .iter()
-            .map(|k| annotation_key_hash(k.chars()))
+            .map(|k| annotation_key_hash(k))
             .collect();
         assert_eq!(f.annotation_keys(), want.as_slice());
-        assert_eq!(
-            fnv1a(FNV_OFFSET, b"a_b"),
-            annotation_key_hash("a_b".chars())
-        );
     }
 
     #[test]
@@ -530,24 +414,15 @@ mod tests {
         );
         let f = facts(&doc);
         assert_eq!(f.embedded_ids(), [0xa, 0xb]);
-        let want: Vec<u64> = ["c", "c", "g", "top"]
+        let want: Vec<u64> = ["top", "g", "c", "c"]
             .iter()
-            .map(|k| annotation_key_hash(k.chars()))
+            .map(|k| annotation_key_hash(k))
             .collect();
         assert_eq!(f.annotation_keys(), want.as_slice());
     }
 
-    /// Hex digits as the standard library reads them (which also takes a sign).
-    fn hex_digits(digits: &[u8]) -> Option<u64> {
-        let text = std::str::from_utf8(digits).ok()?;
-        if !text.bytes().all(|c| c.is_ascii_hexdigit()) {
-            return None;
-        }
-        u64::from_str_radix(text, 16).ok()
-    }
-
     #[test]
-    fn word_hex_agrees_with_the_view_and_the_standard_library() {
+    fn numbers_agree_with_the_view_and_the_standard_library() {
         let mut v = Validator::default();
         let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
         let mut next = || {
@@ -575,42 +450,20 @@ mod tests {
                 .expect("segment");
             let view = seg.trace_id().expect("a trace id");
             let want = (u128::from(view.epoch) << 96) | view.random;
-            assert_eq!(
-                seg.trace_id_str().and_then(trace_number),
-                Some(want),
-                "{trace}"
-            );
+            assert_eq!(seg.trace_id_number(), Some(want), "{trace}");
             assert_eq!(want, (u128::from(epoch) << 96) | random);
-            assert_eq!(seg.id().and_then(hex_id), u64::from_str_radix(&id, 16).ok());
+            assert_eq!(seg.id_number(), u64::from_str_radix(&id, 16).ok());
         }
-        for bad in [
-            "000000000000000g",
-            "00000000000000-1",
-            "+000000000000001",
-            "0000000000000 01",
-        ] {
-            let (high, low) = bad.as_bytes().split_at(8);
-            assert!(hex8(high).is_none() || hex8(low).is_none(), "{bad}");
-        }
-        for b in 0..=255u8 {
-            // every byte at every place of an eight-digit word
-            for at in 0..8 {
-                let mut word = *b"89abCDEf";
-                word[at] = b;
-                let want = hex_digits(&word);
-                assert_eq!(want.is_some(), (b as char).is_ascii_hexdigit(), "{b}");
-                assert_eq!(hex8(&word), want, "{b} at {at}");
-            }
-        }
-        assert_eq!(hex8(b"0123456"), None);
     }
 
     #[test]
     fn values_spill_to_the_heap_unchanged() {
         for n in 0..20usize {
-            for reserve in [0, 3, 7, 30] {
+            for heap in [false, true] {
                 let (mut values, mut want) = (Values::default(), Vec::new());
-                values.reserve(reserve);
+                if heap {
+                    values = Values::Heap(Vec::new());
+                }
                 for i in 0..n as u64 {
                     if i % 3 == 0 {
                         let at = (i as usize / 2).min(want.len());
@@ -621,17 +474,17 @@ mod tests {
                         want.push(i);
                     }
                 }
-                assert_eq!(values.as_slice(), want.as_slice(), "{n} {reserve}");
+                assert_eq!(values.as_slice(), want.as_slice(), "{n} {heap}");
                 assert_eq!(
                     matches!(values, Values::Inline(_)),
-                    n.max(reserve) <= INLINE_VALUES,
-                    "{n} {reserve}"
+                    !heap && n <= INLINE_VALUES,
+                    "{n} {heap}"
                 );
             }
         }
         let inline = TraceFacts::new(1, 2, 3).with_embedded_id(4);
         let mut heap = TraceFacts::new(1, 2, 3);
-        heap.values.reserve(100);
+        heap.values = Values::Heap(Vec::new());
         assert_eq!(heap.with_embedded_id(4), inline);
     }
 

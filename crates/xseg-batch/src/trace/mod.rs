@@ -59,5 +59,6 @@ pub use checker::{
     DEFAULT_MAX_TRACKED, MAX_OPEN_TRACES_CEILING, MAX_TRACE_ANNOTATIONS,
 };
 pub use driver::Traced;
-pub use facts::{annotation_key_hash, TraceFacts};
+pub use facts::TraceFacts;
 pub use finding::{format_trace_id, TraceFinding, TraceFindingKind, TRACE_SIZE_EXCEEDED_MESSAGE};
+pub use xseg::annotation_key_hash;
