@@ -9,6 +9,7 @@
 
 use core::ops::Range;
 
+use crate::hash;
 use crate::json::{JsonStr, ValueKind, ValueSpan};
 use crate::rules::fields::{Field, Fields};
 use crate::rules::table::{AnnotationRecord, EntityRecord};
@@ -293,7 +294,7 @@ impl<'a> Segment<'a> {
 
     /// The [`Annotation::key_hash`]es of this entity's annotations that the service indexes
     /// (a valid key with a string, number or boolean value), in document order, repeats
-    /// included; computed by the validator's pass, so this only filters a list.
+    /// included. Whether a key is valid was found by the validator's pass.
     ///
     /// ```
     /// let doc = br#"{"name":"web","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979",
@@ -306,6 +307,7 @@ impl<'a> Segment<'a> {
     pub fn indexed_key_hashes(&self) -> IndexedKeyHashes<'a> {
         let (from, to) = self.rec.annotations;
         IndexedKeyHashes {
+            text: self.text,
             notes: self
                 .notes
                 .get(from as usize..to as usize)
@@ -338,6 +340,7 @@ impl<'a> Segment<'a> {
             }
         }
         IndexedKeyHashes {
+            text: self.text,
             notes: self
                 .notes
                 .get(lo as usize..hi as usize)
@@ -407,7 +410,6 @@ impl ExactSizeIterator for Descendants<'_> {}
 pub struct Annotation<'a> {
     key: JsonStr<'a>,
     valid_key: bool,
-    key_hash: u64,
     value: ValueSpan,
     text: &'a str,
     base: usize,
@@ -426,8 +428,7 @@ impl<'a> Annotation<'a> {
         self.valid_key
     }
 
-    /// [`annotation_key_hash`](crate::annotation_key_hash) of the unescaped key, computed by
-    /// the validator's pass: no cost here.
+    /// [`annotation_key_hash`](crate::annotation_key_hash) of the unescaped key.
     ///
     /// ```
     /// let doc = br#"{"name":"web","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979",
@@ -438,7 +439,7 @@ impl<'a> Annotation<'a> {
     /// assert_eq!(note.key_hash(), xseg::annotation_key_hash("user"));
     /// ```
     pub fn key_hash(&self) -> u64 {
-        self.key_hash
+        hash::key_hash(self.key)
     }
 
     /// Whether the value is a string, a number or a boolean (not `null`, an object or an
@@ -484,7 +485,6 @@ impl<'a> Iterator for Annotations<'a> {
         Some(Annotation {
             key: JsonStr::new(raw, n.key_escaped),
             valid_key: n.valid_key,
-            key_hash: n.key_hash,
             value: n.value,
             text: self.text,
             base: self.base,
@@ -508,6 +508,7 @@ fn escaped_id(s: JsonStr<'_>) -> Option<u64> {
 /// The hashes of an entity's indexed annotation keys ([`Segment::indexed_key_hashes`]).
 #[derive(Clone, Debug)]
 pub struct IndexedKeyHashes<'a> {
+    text: &'a str,
     notes: core::slice::Iter<'a, AnnotationRecord>,
 }
 
@@ -516,9 +517,13 @@ impl Iterator for IndexedKeyHashes<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<u64> {
-        self.notes
-            .find(|n| n.valid_key && n.value.is_scalar())
-            .map(|n| n.key_hash)
+        let n = self.notes.find(|n| n.valid_key && n.value.is_scalar())?;
+        let start = n.key_start as usize;
+        let raw = self
+            .text
+            .get(start..start + n.key_len as usize)
+            .unwrap_or("");
+        Some(hash::key_hash(JsonStr::new(raw, n.key_escaped)))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

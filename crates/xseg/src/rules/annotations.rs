@@ -60,7 +60,6 @@ pub(crate) fn annotations(
                 key_len: k.raw().len() as u32,
                 key_escaped: k.has_escapes(),
                 valid_key,
-                key_hash: crate::hash::key_hash(k),
                 value: val,
             });
         }

@@ -44,8 +44,6 @@ pub(crate) struct AnnotationRecord {
     pub key_escaped: bool,
     /// Whether the key is one the service keeps (`annotations::key_ok`).
     pub valid_key: bool,
-    /// [`annotation_key_hash`](crate::annotation_key_hash) of the unescaped key.
-    pub key_hash: u64,
     /// The value.
     pub value: ValueSpan,
 }
@@ -87,7 +85,7 @@ mod tests {
     #[test]
     fn records_stay_small() {
         assert!(core::mem::size_of::<EntityRecord>() <= 320);
-        assert!(core::mem::size_of::<AnnotationRecord>() <= 32);
+        assert!(core::mem::size_of::<AnnotationRecord>() <= 24);
     }
 
     #[test]
