@@ -147,12 +147,28 @@ impl Validator {
     /// }
     /// ```
     pub fn validate_datagram<'a>(&mut self, datagram: &'a [u8]) -> DatagramOutcome<'a> {
+        self.datagram(datagram, false)
+    }
+
+    /// [`validate_datagram`](Self::validate_datagram), gathering the body's
+    /// [`trace_keys`](Self::trace_keys) as
+    /// [`validate_for_traces_at`](Self::validate_for_traces_at) does.
+    pub fn validate_datagram_for_traces<'a>(&mut self, datagram: &'a [u8]) -> DatagramOutcome<'a> {
+        self.datagram(datagram, true)
+    }
+
+    fn datagram<'a>(&mut self, datagram: &'a [u8], gather: bool) -> DatagramOutcome<'a> {
         self.warnings.clear();
+        self.traced = false;
         match frame::split_with(datagram, &mut self.scratch) {
             Err(e) => DatagramOutcome::Frame(e),
             Ok(frame) => DatagramOutcome::Document {
                 frame,
-                outcome: self.validate_at(frame.body, frame.body_offset),
+                outcome: if gather {
+                    self.validate_for_traces_at(frame.body, frame.body_offset)
+                } else {
+                    self.validate_at(frame.body, frame.body_offset)
+                },
             },
         }
     }

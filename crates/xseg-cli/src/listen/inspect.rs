@@ -155,7 +155,12 @@ impl Inspector {
     ) -> io::Result<()> {
         self.printer.tally_mut().bytes += datagram.len() as u64;
         let seq = self.printer.tally().documents + 1;
-        let (frame, outcome) = match self.validator.validate_datagram(datagram) {
+        let gathered = if self.trace.is_some() {
+            self.validator.validate_datagram_for_traces(datagram)
+        } else {
+            self.validator.validate_datagram(datagram)
+        };
+        let (frame, outcome) = match gathered {
             DatagramOutcome::Document { frame, outcome } => (frame, outcome),
             DatagramOutcome::Frame(error) => {
                 self.printer.tally_mut().verdict(false);
@@ -185,17 +190,13 @@ impl Inspector {
             return Ok(());
         }
         let checked = Checked::new(&outcome, warnings);
-        let (facts, kept) = match self.trace {
-            Some(_) if outcome.is_accepted() => {
-                let kept = warnings.clone();
-                let facts = TraceFacts::extract(&mut self.validator, frame.body);
-                (facts, Some(kept))
-            }
-            _ => (None, None),
-        };
-        let warnings = match &kept {
-            Some(kept) => kept,
-            None => self.validator.warnings(),
+        // gathered in the same pass (`validate_datagram_for_traces`)
+        let facts = match self.trace {
+            Some(_) if outcome.is_accepted() => self
+                .validator
+                .trace_keys()
+                .map(|k| TraceFacts::from_trace_keys(k, frame.body.len())),
+            _ => None,
         };
         let id = checked.outcome().id();
         self.peer.clear();
