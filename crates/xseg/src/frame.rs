@@ -292,6 +292,31 @@ mod tests {
     }
 
     #[test]
+    fn header_like_lines() {
+        let mut scratch = Scratch::default();
+        let mut is = |l: &[u8]| is_header_with(l, &mut scratch);
+        // the keys deeper down: a document, not a header
+        assert!(!is(
+            br#"{"name":"web","id":"70de5b6f19ff9a0a","metadata":{"format":"json","version":1}}"#
+        ));
+        assert!(!is(br#"{"a":[{"format":"json"},{"version":1}]}"#));
+        assert!(!is(br#"{"name":"x","format":"json","sub":{"version":1}}"#));
+        // in a string value: not keys at all
+        assert!(!is(br#"{"name":""format":"json","version":1"}"#));
+        // at the top level, beside a segment's fields: a header (so a stream skips it)
+        assert!(is(br#"{"name":"web","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1.5,"end_time":2,"format":"json","version":1}"#));
+        // extra keys and white space anywhere JSON allows it
+        assert!(is(
+            b" {\t\"extra\" : {\"format\":\"xml\"} ,\"version\":1,\n\"format\":\"jSoN\" }\r"
+        ));
+        assert!(is(br#"{"version":1,"x":"\"version\"","format":"json"}"#));
+        // one key only, or a key in another spelling
+        assert!(!is(br#"{"format":"json","Version":1}"#));
+        assert!(!is(br#"{"format":"json","versions":1}"#));
+        assert!(!is(br#"{"format":"json","version":1"#));
+    }
+
+    #[test]
     fn header_forms() {
         use FrameErrorKind::*;
         let ok = |h: &str| {
