@@ -1047,6 +1047,51 @@ mod tests {
     }
 
     #[test]
+    fn header_like_lines_in_a_stream() {
+        let limit = 400;
+        let opts = Options::new(Profile::Service).with_max_document_bytes(limit);
+        let nested = r#"{"name":"web","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1.5,"end_time":2,"metadata":{"format":"json","version":1}}"#;
+        let top = r#"{"name":"web","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1.5,"end_time":2,"format":"json","version":1}"#;
+        let spaced =
+            " {\t\"extra\" : {\"format\":\"xml\"} , \"version\" : 1 , \"format\" : \"JSON\" }\r";
+        let long = format!(
+            r#"{{"format":"json","version":1,"pad":"{}"}}"#,
+            "p".repeat(limit)
+        );
+        let input = [HEADER, nested, top, spaced, &long, GOOD, r#"{"version":1}"#].join("\n");
+        let want = reference(opts, input.as_bytes());
+        let lines: Vec<(u64, Option<ErrorKind>)> = want
+            .iter()
+            .map(|o| (o.line, o.error.map(|e| e.kind())))
+            .collect();
+        // the nested keys are a document's, the top-level ones a header's (skipped, however
+        // valid a segment the line also is); a header over the size limit is a document
+        assert_eq!(
+            lines,
+            [
+                (2, None),
+                (5, Some(ErrorKind::DocumentTooLarge)),
+                (6, None),
+                (7, Some(ErrorKind::MissingId)),
+            ]
+        );
+        for jobs in [1, 2] {
+            let mut batch = Batch::with_jobs(opts, jobs).unwrap();
+            for chunk in [16, 100, 4096] {
+                for per_pass in [1, 2, DEFAULT_BATCH_DOCUMENTS] {
+                    let config = StreamConfig::new()
+                        .with_chunk_bytes(chunk)
+                        .with_batch_documents(per_pass);
+                    let (got, stats) = run(&mut batch, input.as_bytes(), config);
+                    assert_eq!(got, want, "jobs {jobs} chunk {chunk} pass {per_pass}");
+                    assert_eq!((stats.lines, stats.headers, stats.blank), (7, 3, 0));
+                    assert_eq!(stats.counters.documents, 4);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn what_the_mixed_stream_holds() {
         let limit = 300;
         let opts = Options::new(Profile::Service).with_max_document_bytes(limit);
