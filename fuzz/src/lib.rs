@@ -14,6 +14,7 @@ pub mod document_matches_reference;
 pub mod fix_is_idempotent_and_accepted;
 pub mod frame_split_roundtrip;
 pub mod ndjson_chunking_matches_whole;
+pub mod number_literal_matches_std;
 pub mod put_trace_segments_request;
 pub mod scan_backends_agree;
 pub mod serve_answer_matches_put_trace_segments;

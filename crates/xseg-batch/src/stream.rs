@@ -19,10 +19,12 @@
 //! to the front of the buffer for the next round (the only bytes copied after the read). With
 //! more than one job this is a pipeline: the calling thread reads and cuts the next piece
 //! while the workers validate the blocks of the last ones, and it hands the verdicts to the
-//! sink in stream order as they come in. Memory stays below the buffer (a round plus the size
-//! limit) plus the records of at most [`StreamConfig::batch_documents`] documents in flight,
-//! whatever the input size; neither the chunk size nor the number of jobs ever changes a
-//! result.
+//! sink in stream order as they come in. Cutting reads only the newlines and short lines;
+//! whether a longer line is a daemon header is told by the worker that validates it, which
+//! reads the line anyway. Memory
+//! stays below the buffer (a round plus the size limit) plus the records of at most
+//! [`StreamConfig::batch_documents`] lines in flight, whatever the input size; neither the
+//! chunk size nor the number of jobs ever changes a result.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -90,7 +92,8 @@ impl StreamConfig {
     }
 
     /// Documents in flight at most (at least 1): cut from the input but not yet handed to the
-    /// sink. Bounds the memory held by per-document records.
+    /// sink (a daemon header line counts as one until its worker has told it apart). Bounds
+    /// the memory held by per-document records.
     pub const fn with_batch_documents(mut self, documents: usize) -> Self {
         self.batch_documents = if documents == 0 { 1 } else { documents };
         self
@@ -249,6 +252,9 @@ const READ_AHEAD_BYTES: usize = 1 << 20;
 /// cache, where the documents are read from again as they are validated.
 const ROUND_BYTES: usize = 1 << 20;
 
+/// Lines at most this long are checked for daemon headers by the thread that cuts them.
+const SHORT_LINE_BYTES: usize = 64;
+
 /// Documents one worker task validates together, at most.
 const BLOCK_DOCUMENTS: usize = 64;
 
@@ -266,6 +272,9 @@ struct Span {
     len: u64,
     /// Set for a line longer than the size limit: the core's verdict on such a document.
     too_large: Option<Error>,
+    /// Whether the line may be a daemon header (it is longer than the lines the cutting
+    /// thread checks, and not longer than the size limit): the worker that validates it tells.
+    may_be_header: bool,
 }
 
 /// A line longer than the size limit, being skipped up to its newline.
@@ -285,10 +294,20 @@ type Verdict<'b> = (
     Option<JsonStr<'b>>,
 );
 
+/// What a worker found in a block: the verdicts on its documents, in order, and which of its
+/// lines are daemon headers (bit `i` for the block's line `i`), which have no verdict.
+struct Verdicts<'b> {
+    docs: Vec<Verdict<'b>>,
+    headers: u64,
+}
+
+// A block's header lines fit the bits of `Verdicts::headers`.
+const _: () = assert!(BLOCK_DOCUMENTS <= 64);
+
 /// What a worker hands back for a block: the piece, the block's spans in it and their
 /// verdicts; `None` when the block was not validated (the run was cancelled, or the worker
 /// panicked).
-type Reply<'b> = (&'b [u8], Vec<Span>, Option<Vec<Verdict<'b>>>);
+type Reply<'b> = (&'b [u8], Vec<Span>, Option<Verdicts<'b>>);
 
 fn is_blank(line: &[u8]) -> bool {
     line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'))
@@ -303,7 +322,7 @@ struct Splitter<R> {
     limit: usize,
     /// The core's verdict on an oversized line, found on the first one.
     oversize: Option<Error>,
-    /// Checks for header lines (on the reading thread, reusing its buffers).
+    /// Checks short lines for daemon headers (reusing its buffers).
     headers: Validator,
     stats: StreamStats,
     next_line: u64,
@@ -363,6 +382,7 @@ impl<R: Read> Splitter<R> {
             offset: o.offset,
             len: o.len,
             too_large: Some(o.error),
+            may_be_header: false,
         })
     }
 
@@ -473,36 +493,41 @@ impl<R: Read> Splitter<R> {
                 self.stats.blank += 1;
                 continue;
             }
+            // A short line is told apart here, at a small bounded cost (the daemon's header is
+            // 29 bytes), so that a capture's header lines never reach the workers; whether a
+            // longer line is a header is left to the worker that validates it, as telling
+            // means reading the whole line.
+            let short = line.len() <= SHORT_LINE_BYTES;
+            if short && line.len() <= self.limit && self.headers.is_daemon_header(line) {
+                self.stats.headers += 1;
+                continue;
+            }
+            let may_be_header = !short && line.len() <= self.limit;
             let too_large = if line.len() > self.limit {
                 self.too_large(line)
             } else {
                 None
             };
-            if line.len() <= self.limit && self.headers.is_daemon_header(line) {
-                self.stats.headers += 1;
-                continue;
-            }
             spans.push(Span {
                 range: start..stop,
                 line: line_no,
                 offset: offset + start as u64,
                 len: line.len() as u64,
                 too_large,
+                may_be_header,
             });
         }
     }
 }
 
-/// The verdicts on `spans` of `piece`.
-fn verdicts<'b>(
-    v: &mut Validator,
-    piece: &'b [u8],
-    spans: &[Span],
-    traced: bool,
-) -> Vec<Verdict<'b>> {
-    spans
-        .iter()
-        .map(|span| match span.too_large {
+/// The verdicts on `spans` of `piece`, and which of them are daemon header lines.
+fn verdicts<'b>(v: &mut Validator, piece: &'b [u8], spans: &[Span], traced: bool) -> Verdicts<'b> {
+    let mut out = Verdicts {
+        docs: Vec::with_capacity(spans.len()),
+        headers: 0,
+    };
+    for (i, span) in spans.iter().enumerate() {
+        let verdict = match span.too_large {
             Some(e) => (
                 Checked::rejected_without_id(e),
                 Warnings::default(),
@@ -511,6 +536,10 @@ fn verdicts<'b>(
             ),
             None => {
                 let doc = piece.get(span.range.clone()).unwrap_or(&[]);
+                if span.may_be_header && v.is_daemon_header(doc) {
+                    out.headers |= 1u64.checked_shl(i as u32).unwrap_or(0);
+                    continue;
+                }
                 if traced {
                     let t = Traced::validate(v, doc);
                     (t.checked, v.warnings().clone(), t.facts, t.id)
@@ -524,8 +553,10 @@ fn verdicts<'b>(
                     )
                 }
             }
-        })
-        .collect()
+        };
+        out.docs.push(verdict);
+    }
+    out
 }
 
 /// Sends a worker's reply when dropped, so that one arrives for every block, even from a
@@ -535,7 +566,7 @@ struct Replier<'b> {
     index: usize,
     piece: &'b [u8],
     spans: Vec<Span>,
-    verdicts: Option<Vec<Verdict<'b>>>,
+    verdicts: Option<Verdicts<'b>>,
 }
 
 impl<'b> Replier<'b> {
@@ -785,7 +816,15 @@ where
                 failed = true;
                 break;
             };
-            for (span, (result, warnings, facts, id)) in spans.iter().zip(&verdicts) {
+            let mut docs = verdicts.docs.iter();
+            for (i, span) in spans.iter().enumerate() {
+                if verdicts.headers.checked_shr(i as u32).unwrap_or(0) & 1 != 0 {
+                    split.stats.headers += 1;
+                    continue;
+                }
+                let Some((result, warnings, facts, id)) = docs.next() else {
+                    break;
+                };
                 split
                     .stats
                     .counters
@@ -1042,6 +1081,66 @@ mod tests {
                 }
                 let with_facts = facts.iter().filter(|(f, _)| f.is_some()).count();
                 assert_eq!(with_facts, if traced { 3 } else { 0 }, "jobs {jobs}");
+            }
+        }
+    }
+
+    #[test]
+    fn header_like_lines_in_a_stream() {
+        let limit = 400;
+        let opts = Options::new(Profile::Service).with_max_document_bytes(limit);
+        let nested = r#"{"name":"web","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1.5,"end_time":2,"metadata":{"format":"json","version":1}}"#;
+        let top = r#"{"name":"web","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1.5,"end_time":2,"format":"json","version":1}"#;
+        let spaced =
+            " {\t\"extra\" : {\"format\":\"xml\"} , \"version\" : 1 , \"format\" : \"JSON\" }\r";
+        let long = format!(
+            r#"{{"format":"json","version":1,"pad":"{}"}}"#,
+            "p".repeat(limit)
+        );
+        let input = [HEADER, nested, top, spaced, &long, GOOD, r#"{"version":1}"#].join("\n");
+        let want = reference(opts, input.as_bytes());
+        let lines: Vec<(u64, Option<ErrorKind>)> = want
+            .iter()
+            .map(|o| (o.line, o.error.map(|e| e.kind())))
+            .collect();
+        // the nested keys are a document's, the top-level ones a header's (skipped, however
+        // valid a segment the line also is); a header over the size limit is a document
+        assert_eq!(
+            lines,
+            [
+                (2, None),
+                (5, Some(ErrorKind::DocumentTooLarge)),
+                (6, None),
+                (7, Some(ErrorKind::MissingId)),
+            ]
+        );
+        for jobs in [1, 2] {
+            let mut batch = Batch::with_jobs(opts, jobs).unwrap();
+            for chunk in [16, 100, 4096] {
+                for per_pass in [1, 2, DEFAULT_BATCH_DOCUMENTS] {
+                    let config = StreamConfig::new()
+                        .with_chunk_bytes(chunk)
+                        .with_batch_documents(per_pass);
+                    let (got, stats) = run(&mut batch, input.as_bytes(), config);
+                    assert_eq!(got, want, "jobs {jobs} chunk {chunk} pass {per_pass}");
+                    assert_eq!((stats.lines, stats.headers, stats.blank), (7, 3, 0));
+                    assert_eq!(stats.counters.documents, 4);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_short_header_over_the_size_limit_is_a_document() {
+        let input = format!("{HEADER}\n{HEADER}\r\n[]\n");
+        for (limit, want) in [(28, 3), (29, 2), (30, 1)] {
+            let opts = Options::new(Profile::Service).with_max_document_bytes(limit);
+            for jobs in [1, 2] {
+                let mut batch = Batch::with_jobs(opts, jobs).unwrap();
+                let (got, stats) = run(&mut batch, input.as_bytes(), StreamConfig::new());
+                assert_eq!(got, reference(opts, input.as_bytes()), "limit {limit}");
+                assert_eq!(got.len(), want, "limit {limit}");
+                assert_eq!(stats.headers, 3 - want as u64, "limit {limit}");
             }
         }
     }

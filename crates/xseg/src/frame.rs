@@ -2,6 +2,9 @@
 
 use core::fmt;
 use core::ops::Range;
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 
 use crate::json::keys::min_opt;
 use crate::json::{self, Reader, RepeatSink, Scratch};
@@ -197,14 +200,18 @@ pub fn is_daemon_header(line: &[u8]) -> bool {
     is_header_with(line, &mut scratch)
 }
 
+/// The searchers for the two keys, built once: building one for every line cost as much as a
+/// quarter of the search itself.
+static FORMAT_KEY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"format\""));
+static VERSION_KEY: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\"version\""));
+
 /// Whether `line` can be a header at all: it holds both keys, byte for byte (D24). This keeps
 /// header detection in streams from re-reading every document. `"format"` is searched first:
 /// SDK documents often hold a `"version"` (of a service or an SDK), almost never a
 /// `"format"`, so a document is passed over after one search.
 #[inline]
 fn may_be_header(line: &[u8]) -> bool {
-    memchr::memmem::find(line, b"\"format\"").is_some()
-        && memchr::memmem::find(line, b"\"version\"").is_some()
+    FORMAT_KEY.find(line).is_some() && VERSION_KEY.find(line).is_some()
 }
 
 /// The header every X-Ray SDK and the daemon write, byte for byte: a valid header without
@@ -289,6 +296,31 @@ mod tests {
             &mut scratch
         ));
         assert!(!may_be_header(br#"{"name":"svc","version":"1"}"#));
+    }
+
+    #[test]
+    fn header_like_lines() {
+        let mut scratch = Scratch::default();
+        let mut is = |l: &[u8]| is_header_with(l, &mut scratch);
+        // the keys deeper down: a document, not a header
+        assert!(!is(
+            br#"{"name":"web","id":"70de5b6f19ff9a0a","metadata":{"format":"json","version":1}}"#
+        ));
+        assert!(!is(br#"{"a":[{"format":"json"},{"version":1}]}"#));
+        assert!(!is(br#"{"name":"x","format":"json","sub":{"version":1}}"#));
+        // in a string value: not keys at all
+        assert!(!is(br#"{"name":""format":"json","version":1"}"#));
+        // at the top level, beside a segment's fields: a header (so a stream skips it)
+        assert!(is(br#"{"name":"web","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1.5,"end_time":2,"format":"json","version":1}"#));
+        // extra keys and white space anywhere JSON allows it
+        assert!(is(
+            b" {\t\"extra\" : {\"format\":\"xml\"} ,\"version\":1,\n\"format\":\"jSoN\" }\r"
+        ));
+        assert!(is(br#"{"version":1,"x":"\"version\"","format":"json"}"#));
+        // one key only, or a key in another spelling
+        assert!(!is(br#"{"format":"json","Version":1}"#));
+        assert!(!is(br#"{"format":"json","versions":1}"#));
+        assert!(!is(br#"{"format":"json","version":1"#));
     }
 
     #[test]
