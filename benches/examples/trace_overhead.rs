@@ -54,7 +54,7 @@ fn main() {
                     Err(_) => false,
                 },
                 "gather" => {
-                    let ok = v.validate_for_traces_at(doc, 0).is_accepted();
+                    let ok = v.validate_for_traces_at(doc, 0).0.is_accepted();
                     let facts = v
                         .trace_keys()
                         .map(|k| TraceFacts::from_trace_keys(k, doc.len()));
@@ -62,7 +62,7 @@ fn main() {
                     ok
                 }
                 "traced" => {
-                    let ok = v.validate_for_traces_at(doc, 0).is_accepted();
+                    let ok = v.validate_for_traces_at(doc, 0).0.is_accepted();
                     if let Some(k) = v.trace_keys() {
                         checker.check(i, &TraceFacts::from_trace_keys(k, doc.len()), &mut findings);
                     }

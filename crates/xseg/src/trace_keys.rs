@@ -1,28 +1,25 @@
 //! [`TraceKeys`]: what trace-level checks need of a document, gathered by the validator during
 //! its one pass ([`Validator::validate_for_traces_at`](crate::Validator::validate_for_traces_at)).
 
-use core::ops::Range;
-
-use crate::json::JsonStr;
-
 /// What the trace checks need of an accepted segment or standalone subsegment, gathered while
 /// the validator checks it, with no entity table and no second walk: the trace id as one
 /// number, the ids as numbers, the hashes of the annotation keys the service indexes, and
-/// where the document's `id` is written.
+/// whether it is a standalone subsegment and in progress.
 ///
 /// ```
 /// let doc = br#"{"name":"web","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979",
 ///   "start_time":1,"end_time":2,"annotations":{"user":"u1","bad key":1},
 ///   "subsegments":[{"name":"db","id":"0000000000000001","start_time":1,"end_time":2,"annotations":{"n":2}}]}"#;
 /// let mut v = xseg::Validator::default();
-/// assert!(v.validate_for_traces_at(doc, 0).is_accepted());
+/// let (outcome, id) = v.validate_for_traces_at(doc, 0);
+/// assert!(outcome.is_accepted());
+/// assert_eq!(id.unwrap().raw(), "70de5b6f19ff9a0a");
 /// let keys = v.trace_keys().unwrap();
 /// assert_eq!(keys.trace_id(), 0x6800_0000_a006_6491_27e3_7190_3a2d_e979);
 /// assert_eq!(keys.id(), Some(0x70de_5b6f_19ff_9a0a));
 /// assert_eq!(keys.embedded_ids(), [1]);
 /// let want = [xseg::annotation_key_hash("user"), xseg::annotation_key_hash("n")];
 /// assert_eq!(keys.annotation_key_hashes(), want);
-/// assert_eq!(keys.id_str(doc).unwrap().raw(), "70de5b6f19ff9a0a");
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TraceKeys {
@@ -31,8 +28,6 @@ pub struct TraceKeys {
     pub(crate) parent_id: Option<u64>,
     pub(crate) standalone: bool,
     pub(crate) in_progress: bool,
-    /// Local range of the `id` between its quotes, and whether it holds escapes.
-    pub(crate) id_at: Option<(u32, u32, bool)>,
     pub(crate) embedded_ids: Vec<u64>,
     pub(crate) keys: Vec<u64>,
 }
@@ -45,7 +40,6 @@ impl TraceKeys {
         self.parent_id = None;
         self.standalone = false;
         self.in_progress = false;
-        self.id_at = None;
         self.embedded_ids.clear();
         self.keys.clear();
     }
@@ -87,16 +81,5 @@ impl TraceKeys {
     /// and of every embedded subsegment, in document order, repeats included.
     pub fn annotation_key_hashes(&self) -> &[u64] {
         &self.keys
-    }
-
-    /// The document's `id` as written, borrowed from `doc`, the document this was gathered
-    /// from (`None` if `doc` is another buffer too short to hold it).
-    pub fn id_str<'d>(&self, doc: &'d [u8]) -> Option<JsonStr<'d>> {
-        let (start, end, escaped) = self.id_at?;
-        let raw = doc.get(Range {
-            start: start as usize,
-            end: end as usize,
-        })?;
-        Some(JsonStr::new(core::str::from_utf8(raw).ok()?, escaped))
     }
 }

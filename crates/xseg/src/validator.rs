@@ -83,14 +83,24 @@ impl Validator {
     /// [`validate_at`](Self::validate_at), gathering on the way what trace-level checks need
     /// of the document ([`trace_keys`](Self::trace_keys)): ids as numbers as they are
     /// checked, annotation key hashes as the keys are checked. Cheaper than reading the same
-    /// from a [`parse`](Self::parse) view, which records every field of every entity.
-    pub fn validate_for_traces_at<'a>(&mut self, doc: &'a [u8], base: usize) -> Outcome<'a> {
+    /// from a [`parse`](Self::parse) view, which records every field of every entity. With
+    /// the verdict comes the accepted document's `id` as written (a rejection carries its own,
+    /// [`Rejection::id_raw`]).
+    pub fn validate_for_traces_at<'a>(
+        &mut self,
+        doc: &'a [u8],
+        base: usize,
+    ) -> (Outcome<'a>, Option<JsonStr<'a>>) {
         match self.run(doc, base, false, true) {
-            Ok((kind, _, _)) => {
+            Ok((kind, text, fields)) => {
                 self.traced = kind != DocumentKind::Otlp;
-                Outcome::Accepted(kind)
+                let id = fields
+                    .get(Field::Id)
+                    .filter(|v| v.is_str())
+                    .map(|v| v.str_in(text));
+                (Outcome::Accepted(kind), id)
             }
-            Err(r) => Outcome::Rejected(r),
+            Err(r) => (Outcome::Rejected(r), None),
         }
     }
 
@@ -165,7 +175,7 @@ impl Validator {
             Ok(frame) => DatagramOutcome::Document {
                 frame,
                 outcome: if gather {
-                    self.validate_for_traces_at(frame.body, frame.body_offset)
+                    self.validate_for_traces_at(frame.body, frame.body_offset).0
                 } else {
                     self.validate_at(frame.body, frame.body_offset)
                 },

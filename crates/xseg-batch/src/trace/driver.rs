@@ -79,15 +79,14 @@ impl<'a> Traced<'a> {
     /// [`Validator::validate_at`] gives them.
     pub fn validate_at(validator: &mut Validator, doc: &'a [u8], base: usize) -> Self {
         match validator.validate_for_traces_at(doc, base) {
-            Outcome::Accepted(kind) => {
-                let keys = validator.trace_keys();
-                Traced {
-                    checked: Checked::new(&Outcome::Accepted(kind), validator.warnings()),
-                    facts: keys.map(|k| TraceFacts::from_trace_keys(k, doc.len())),
-                    id: keys.and_then(|k| k.id_str(doc)),
-                }
-            }
-            Outcome::Rejected(rejection) => Traced {
+            (Outcome::Accepted(kind), id) => Traced {
+                checked: Checked::new(&Outcome::Accepted(kind), validator.warnings()),
+                facts: validator
+                    .trace_keys()
+                    .map(|k| TraceFacts::from_trace_keys(k, doc.len())),
+                id,
+            },
+            (Outcome::Rejected(rejection), _) => Traced {
                 checked: Checked::new(&Outcome::Rejected(rejection), validator.warnings()),
                 facts: None,
                 id: rejection.id_raw(),

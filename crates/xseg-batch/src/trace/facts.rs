@@ -232,16 +232,18 @@ impl TraceFacts {
     /// entity table. This is what [`Traced::validate`](crate::Traced::validate) uses.
     pub fn from_trace_keys(keys: &TraceKeys, size: usize) -> Self {
         let (ids, hashes) = (keys.embedded_ids(), keys.annotation_key_hashes());
-        let values = if ids.len() + hashes.len() <= INLINE_VALUES {
-            let mut a = ArrayVec::new();
-            a.extend(ids.iter().chain(hashes).copied());
-            Values::Inline(a)
-        } else {
+        let mut values = Values::default();
+        if ids.len() + hashes.len() > INLINE_VALUES {
             let mut v = Vec::with_capacity(ids.len() + hashes.len());
             v.extend_from_slice(ids);
             v.extend_from_slice(hashes);
-            Values::Heap(v)
-        };
+            values = Values::Heap(v);
+        } else if let Values::Inline(a) = &mut values {
+            for &value in ids.iter().chain(hashes) {
+                // room for all: checked above
+                let _ = a.try_push(value);
+            }
+        }
         TraceFacts {
             trace_id: keys.trace_id(),
             id: keys.id().unwrap_or(0),

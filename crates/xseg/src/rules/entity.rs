@@ -265,8 +265,6 @@ impl Checker<'_, '_> {
                         let keys = &mut self.table.trace;
                         if top {
                             keys.id = Some(h.value);
-                            let quoted = (v.start + 1, v.end.saturating_sub(1));
-                            keys.id_at = Some((quoted.0, quoted.1, v.kind == ValueKind::StrEsc));
                         } else if let Some(slot) = keys.embedded_ids.get_mut(st.id_slot as usize) {
                             *slot = h.value;
                         }
