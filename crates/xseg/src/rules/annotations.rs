@@ -51,7 +51,7 @@ pub(crate) fn annotations(
             }
         }
         if c.table.gather && valid_key && val.is_scalar() {
-            c.table.trace.keys.push(crate::hash::key_hash(k));
+            c.table.gather_key(k);
         }
         if c.table.record {
             let key_start = (k.raw().as_ptr() as usize).wrapping_sub(c.text().as_ptr() as usize);

@@ -99,10 +99,7 @@ impl Checker<'_, '_> {
             None
         };
         if self.table.gather && !top {
-            // filled when the subsegment closes, so the ids stay in pre-order
-            let ids = &mut self.table.trace.embedded_ids;
-            st.id_slot = ids.len() as u32;
-            ids.push(0);
+            st.id_slot = self.table.id_slot();
         }
         // Repeated keys: a documented key repeats when its field is already recorded, so only
         // the other keys go to the reader's filter, which then rarely has to walk the entity
@@ -262,12 +259,7 @@ impl Checker<'_, '_> {
                 None => steps.fail(ErrorKind::InvalidId, v.start as usize),
                 Some(h) => {
                     if self.table.gather {
-                        let keys = &mut self.table.trace;
-                        if top {
-                            keys.id = Some(h.value);
-                        } else if let Some(slot) = keys.embedded_ids.get_mut(st.id_slot as usize) {
-                            *slot = h.value;
-                        }
+                        self.table.gather_id(top, st.id_slot, h.value);
                     }
                     if h.upper {
                         steps.lint(w, base, ErrorKind::UppercaseId, v.start as usize);
@@ -300,7 +292,7 @@ impl Checker<'_, '_> {
                 None => steps.fail(ErrorKind::InvalidTraceId, v.start as usize),
                 Some(t) => {
                     if top && self.table.gather {
-                        self.table.trace.trace_id = Some(t.number);
+                        self.table.gather_trace_id(t.number);
                     }
                     if let Some(win) = window {
                         let e = u64::from(t.epoch);
@@ -371,7 +363,7 @@ impl Checker<'_, '_> {
                 None => steps.fail(ErrorKind::InvalidParentId, v.start as usize),
                 Some(h) => {
                     if top && self.table.gather {
-                        self.table.trace.parent_id = Some(h.value);
+                        self.table.gather_parent_id(h.value);
                     }
                     if h.upper {
                         steps.lint(w, base, ErrorKind::UppercaseParentId, v.start as usize);
@@ -388,11 +380,10 @@ impl Checker<'_, '_> {
             steps.fail(k, at as usize);
         }
         if top && self.table.gather {
-            let keys = &mut self.table.trace;
-            keys.standalone = standalone;
-            keys.in_progress = fields
+            let in_progress = fields
                 .get(Field::InProgress)
                 .is_some_and(|v| v.kind == ValueKind::True);
+            self.table.gather_kind(standalone, in_progress);
         }
         let own = steps.first.map(|(k, at)| Error::new(k, base + at, form));
         (own.or(st.child), form)

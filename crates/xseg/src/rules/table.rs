@@ -9,7 +9,7 @@
 //! documents.
 
 use super::fields::Fields;
-use crate::json::ValueSpan;
+use crate::json::{JsonStr, ValueSpan};
 use crate::trace_keys::TraceKeys;
 
 /// One entity object: its fields, the size of its subtree and its annotations.
@@ -72,6 +72,54 @@ impl EntityTable {
         self.annotations.clear();
         self.gather = gather;
         self.trace.clear();
+    }
+}
+
+/// Gathering the trace keys: kept out of line, so that the validator's hot functions stay as
+/// small when it does not gather.
+impl EntityTable {
+    /// A slot for an embedded subsegment's id, filled when the subsegment closes, so that the
+    /// ids stay in pre-order.
+    #[inline(never)]
+    pub(crate) fn id_slot(&mut self) -> u32 {
+        let ids = &mut self.trace.embedded_ids;
+        ids.push(0);
+        (ids.len() - 1) as u32
+    }
+
+    /// The id of the document (`top`) or of the subsegment at `slot`.
+    #[inline(never)]
+    pub(crate) fn gather_id(&mut self, top: bool, slot: u32, value: u64) {
+        if top {
+            self.trace.id = Some(value);
+        } else if let Some(id) = self.trace.embedded_ids.get_mut(slot as usize) {
+            *id = value;
+        }
+    }
+
+    /// The document's trace id.
+    #[inline(never)]
+    pub(crate) fn gather_trace_id(&mut self, number: u128) {
+        self.trace.trace_id = Some(number);
+    }
+
+    /// The document's `parent_id`.
+    #[inline(never)]
+    pub(crate) fn gather_parent_id(&mut self, value: u64) {
+        self.trace.parent_id = Some(value);
+    }
+
+    /// Whether the document is a standalone subsegment and in progress.
+    #[inline(never)]
+    pub(crate) fn gather_kind(&mut self, standalone: bool, in_progress: bool) {
+        self.trace.standalone = standalone;
+        self.trace.in_progress = in_progress;
+    }
+
+    /// An annotation key the service indexes.
+    #[inline(never)]
+    pub(crate) fn gather_key(&mut self, key: JsonStr<'_>) {
+        self.trace.keys.push(crate::hash::key_hash(key));
     }
 }
 
