@@ -80,6 +80,42 @@ fn batch(c: &mut Criterion, corpus: &Corpus) {
     g.finish();
 }
 
+/// What the trace checks add, in-process: the whole corpus through `xseg_batch::Batch` with
+/// and without them, with 1 and 2 workers. `traced` validates while gathering each accepted
+/// document's trace facts (`validate_traced_into`) and then runs a fresh `TraceChecker` over
+/// the results in order, orphans included (`check_in_order`, `finish`), as `xseg check
+/// --trace-checks` does.
+fn trace_checks(c: &mut Criterion, corpus: &Corpus) {
+    let docs = corpus.bucket(Bucket::All);
+    let mut g = c.benchmark_group(format!("trace_{}", Bucket::All.group()));
+    configure(&mut g, corpus.bytes());
+    for jobs in [1usize, 2] {
+        let mut b = xseg_batch::Batch::with_jobs(Options::new(Profile::Service), jobs)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut plain = Vec::with_capacity(docs.len());
+        let mut traced = Vec::with_capacity(docs.len());
+        let mut findings = Vec::new();
+        g.bench_function(format!("check/threads={jobs}"), |bench| {
+            bench.iter(|| {
+                b.validate_into(black_box(&docs), &mut plain);
+                plain.len()
+            });
+        });
+        g.bench_function(format!("check+trace/threads={jobs}"), |bench| {
+            bench.iter(|| {
+                b.validate_traced_into(black_box(&docs), &mut traced);
+                let mut checker = xseg_batch::TraceChecker::default();
+                findings.clear();
+                checker.check_in_order((0u64..).zip(&traced), &mut findings);
+                checker.finish(&mut findings);
+                findings.len()
+            });
+        });
+        eprintln!("trace checks, {jobs} job(s): {} findings", findings.len());
+    }
+    g.finish();
+}
+
 fn main() {
     let corpus = Corpus::load().unwrap_or_else(|e| panic!("cannot load the corpus: {e}"));
     eprintln!(
@@ -96,5 +132,6 @@ fn main() {
         .configure_from_args();
     buckets(&mut c, &corpus);
     batch(&mut c, &corpus);
+    trace_checks(&mut c, &corpus);
     c.final_summary();
 }
