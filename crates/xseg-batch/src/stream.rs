@@ -20,9 +20,10 @@
 //! more than one job this is a pipeline: the calling thread reads and cuts the next piece
 //! while the workers validate the blocks of the last ones, and it hands the verdicts to the
 //! sink in stream order as they come in. Cutting reads only the newlines and short lines;
-//! whether a longer line is a daemon header is told by the worker that validates it, which
-//! reads the line anyway. Memory
-//! stays below the buffer (a round plus the size limit) plus the records of at most
+//! whether a longer line is a daemon header is told by the worker that validates it, after
+//! the verdict: the pass notes whether the document object has the header's two keys, so an
+//! accepted document is never searched again ([`Validator::is_daemon_header_of_last`]).
+//! Memory stays below the buffer (a round plus the size limit) plus the records of at most
 //! [`StreamConfig::batch_documents`] lines in flight, whatever the input size; neither the
 //! chunk size nor the number of jobs ever changes a result.
 
@@ -536,11 +537,7 @@ fn verdicts<'b>(v: &mut Validator, piece: &'b [u8], spans: &[Span], traced: bool
             ),
             None => {
                 let doc = piece.get(span.range.clone()).unwrap_or(&[]);
-                if span.may_be_header && v.is_daemon_header(doc) {
-                    out.headers |= 1u64.checked_shl(i as u32).unwrap_or(0);
-                    continue;
-                }
-                if traced {
+                let verdict = if traced {
                     let t = Traced::validate(v, doc);
                     (t.checked, v.warnings().clone(), t.facts, t.id)
                 } else {
@@ -551,7 +548,14 @@ fn verdicts<'b>(v: &mut Validator, piece: &'b [u8], spans: &[Span], traced: bool
                         None,
                         None,
                     )
+                };
+                // After the verdict: the pass noted whether an accepted document has the
+                // header's keys at all, so almost no document is searched again.
+                if span.may_be_header && v.is_daemon_header_of_last(doc) {
+                    out.headers |= 1u64.checked_shl(i as u32).unwrap_or(0);
+                    continue;
                 }
+                verdict
             }
         };
         out.docs.push(verdict);

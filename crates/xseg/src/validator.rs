@@ -36,6 +36,8 @@ pub struct Validator {
     /// Whether the last document was validated for traces and accepted as a segment or
     /// standalone subsegment.
     traced: bool,
+    /// Whether the last document validated was accepted.
+    accepted: bool,
 }
 
 impl Default for Validator {
@@ -53,6 +55,7 @@ impl Validator {
             warnings: Warnings::default(),
             table: EntityTable::default(),
             traced: false,
+            accepted: false,
         }
     }
 
@@ -183,6 +186,30 @@ impl Validator {
         }
     }
 
+    /// [`is_daemon_header`](Self::is_daemon_header) for `line` when it is the document this
+    /// validator has just validated (with [`validate`](Self::validate),
+    /// [`validate_for_traces_at`](Self::validate_for_traces_at) or [`parse`](Self::parse)),
+    /// with the same answer but cheaper: a document the pass accepted can only be a header when
+    /// its object has both header keys, which the pass noted, so no other accepted document is
+    /// searched again. For a stream's workers, which validate each line anyway.
+    ///
+    /// ```
+    /// let mut v = xseg::Validator::default();
+    /// let doc = br#"{"name":"web","id":"70de5b6f19ff9a0a","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1,"end_time":2}"#;
+    /// assert!(v.validate(doc).is_accepted());
+    /// assert!(!v.is_daemon_header_of_last(doc));
+    /// let header = br#"{"format": "json", "version": 1, "x": "----------------------------"}"#;
+    /// assert!(!v.validate(header).is_accepted());
+    /// assert!(v.is_daemon_header_of_last(header));
+    /// ```
+    pub fn is_daemon_header_of_last(&mut self, line: &[u8]) -> bool {
+        use crate::rules::entity::{HEADER_FORMAT, HEADER_VERSION};
+        if self.accepted && self.table.header_keys != HEADER_FORMAT | HEADER_VERSION {
+            return false;
+        }
+        self.is_daemon_header(line)
+    }
+
     /// Whether `line` is a valid daemon header, using this validator's buffers (no
     /// allocation in steady state). Streams skip such lines (RULES.md §1).
     pub fn is_daemon_header(&mut self, line: &[u8]) -> bool {
@@ -213,6 +240,7 @@ impl Validator {
     ) -> Result<(DocumentKind, &'a str, Fields), Rejection<'a>> {
         self.warnings.clear();
         self.traced = false;
+        self.accepted = false;
         self.table.reset(record, gather);
         let seg = Entity::Segment;
         // 1. size
@@ -222,7 +250,10 @@ impl Validator {
         // T1S: OTLP transit form
         if let Some(rest) = doc.strip_prefix(b"T1S") {
             return match otlp_bad_at(rest) {
-                None => Ok((DocumentKind::Otlp, "", Fields::default())),
+                None => {
+                    self.accepted = true;
+                    Ok((DocumentKind::Otlp, "", Fields::default()))
+                }
                 Some(at) => Err(Self::reject(
                     ErrorKind::InvalidOtlpPayload,
                     base + 3 + at,
@@ -305,6 +336,7 @@ impl Validator {
             Entity::Segment => DocumentKind::Segment,
             Entity::Subsegment => DocumentKind::Subsegment,
         };
+        self.accepted = true;
         Ok((kind, text, fields))
     }
 }

@@ -30,6 +30,24 @@ pub(crate) struct EntityState {
     pub ann: (u32, u32),
     /// Its slot in the gathered embedded ids (when gathering trace keys).
     id_slot: u32,
+    /// Which of the daemon header's keys the document object holds, byte for byte
+    /// ([`HEADER_FORMAT`], [`HEADER_VERSION`]; the top-level entity only).
+    pub header_keys: u8,
+}
+
+/// The document object has a `"format"` key, byte for byte.
+pub(crate) const HEADER_FORMAT: u8 = 1;
+/// The document object has a `"version"` key, byte for byte.
+pub(crate) const HEADER_VERSION: u8 = 2;
+
+/// Which daemon header key `raw` (a key as written) is, if any.
+#[inline]
+fn header_key(raw: &str) -> u8 {
+    match raw.as_bytes() {
+        b"format" => HEADER_FORMAT,
+        b"version" => HEADER_VERSION,
+        _ => 0,
+    }
 }
 
 impl EntityState {
@@ -114,6 +132,9 @@ impl Checker<'_, '_> {
                     self.entity_field(st, f, vpos, depth + 1, top)?
                 }
                 None => {
+                    if top {
+                        st.header_keys |= header_key(key.raw());
+                    }
                     self.r.track_key(&mut it);
                     self.r.value(vpos, depth + 1)?
                 }

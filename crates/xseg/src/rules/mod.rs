@@ -144,6 +144,7 @@ impl<'a, 's> Checker<'a, 's> {
                 let mut st = EntityState::default();
                 let end = self.entity(&mut st, pos, 1, true)?;
                 self.r.finish_document(end)?;
+                self.table.header_keys = st.header_keys;
                 let standalone = self.is_standalone(&st.fields);
                 let (error, form) = self.finish_entity(&st, true, standalone);
                 Ok(Top::Entity {

@@ -61,6 +61,9 @@ pub(crate) struct EntityTable {
     pub gather: bool,
     /// What the trace checks need, when gathering.
     pub trace: TraceKeys,
+    /// Which of the daemon header's keys the document object holds
+    /// (`entity::HEADER_FORMAT`, `entity::HEADER_VERSION`).
+    pub header_keys: u8,
 }
 
 impl EntityTable {
@@ -72,6 +75,7 @@ impl EntityTable {
         self.annotations.clear();
         self.gather = gather;
         self.trace.clear();
+        self.header_keys = 0;
     }
 }
 

@@ -11,6 +11,7 @@ mod alloc;
 mod counting;
 mod docs;
 mod edge_cases;
+mod headers;
 mod rule_suite;
 mod rules;
 mod sdk_corpus;
