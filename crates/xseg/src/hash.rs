@@ -1,6 +1,8 @@
 //! The fixed 64-bit hash of annotation keys ([`annotation_key_hash`]), which the validator
-//! computes during its pass when it records the entity table ([`Annotation::key_hash`]).
+//! computes during its pass when it gathers trace keys ([`TraceKeys`]), and the view on
+//! demand ([`Annotation::key_hash`]).
 //!
+//! [`TraceKeys`]: crate::TraceKeys
 //! [`Annotation::key_hash`]: crate::Annotation::key_hash
 
 use crate::json::JsonStr;
@@ -95,7 +97,8 @@ impl Hasher {
 /// The 64-bit hash under which the trace checks count an annotation key: a fixed hash of the
 /// key's UTF-8 bytes (after unescaping, so `"a\u0062"` and `"ab"` are one key), eight bytes
 /// at a time. Fixed, so a run's answers never depend on a random seed; the validator computes
-/// it for every annotation member it records ([`Annotation::key_hash`]).
+/// it for every indexed key when it gathers trace keys ([`TraceKeys`]), the view on demand
+/// ([`Annotation::key_hash`]).
 ///
 /// ```
 /// let h = xseg::annotation_key_hash("http.status_code");
@@ -103,6 +106,7 @@ impl Hasher {
 /// assert_ne!(h, xseg::annotation_key_hash("http.status_codf"));
 /// ```
 ///
+/// [`TraceKeys`]: crate::TraceKeys
 /// [`Annotation::key_hash`]: crate::Annotation::key_hash
 pub fn annotation_key_hash(key: &str) -> u64 {
     hash_bytes(key.as_bytes())

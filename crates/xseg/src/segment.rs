@@ -130,19 +130,8 @@ impl<'a> Segment<'a> {
     }
 
     /// The 16 hex digits (either case, escapes decoded) of a string field as a number.
-    #[inline]
     fn hex_id(&self, f: Field) -> Option<u64> {
-        let v = self.fields().get(f)?;
-        match v.kind {
-            // the usual spelling: the 16 bytes between the quotes
-            ValueKind::Str => ids::hex16_value(
-                self.text
-                    .as_bytes()
-                    .get(v.start as usize + 1..(v.end as usize).saturating_sub(1))?,
-            ),
-            ValueKind::StrEsc => escaped_id(v.str_in(self.text)),
-            _ => None,
-        }
+        ids::hex16(self.string(f)?).map(|h| h.value)
     }
 
     /// `id` as a number, when it is 16 hex digits (either case, escapes decoded), as it is in
@@ -306,14 +295,7 @@ impl<'a> Segment<'a> {
     /// ```
     pub fn indexed_key_hashes(&self) -> IndexedKeyHashes<'a> {
         let (from, to) = self.rec.annotations;
-        IndexedKeyHashes {
-            text: self.text,
-            notes: self
-                .notes
-                .get(from as usize..to as usize)
-                .unwrap_or(&[])
-                .iter(),
-        }
+        self.key_hashes(from, to)
     }
 
     /// [`indexed_key_hashes`](Self::indexed_key_hashes) of this entity and of every embedded
@@ -339,11 +321,16 @@ impl<'a> Segment<'a> {
                 hi = hi.max(to);
             }
         }
+        self.key_hashes(lo, hi)
+    }
+
+    /// The indexed key hashes of the annotation members `from..to` of the document.
+    fn key_hashes(&self, from: u32, to: u32) -> IndexedKeyHashes<'a> {
         IndexedKeyHashes {
             text: self.text,
             notes: self
                 .notes
-                .get(lo as usize..hi as usize)
+                .get(from as usize..to as usize)
                 .unwrap_or(&[])
                 .iter(),
         }
@@ -497,13 +484,6 @@ impl<'a> Iterator for Annotations<'a> {
 }
 
 impl ExactSizeIterator for Annotations<'_> {}
-
-/// An id spelled with escapes, as a number (rare: kept out of the usual path).
-#[cold]
-#[inline(never)]
-fn escaped_id(s: JsonStr<'_>) -> Option<u64> {
-    ids::id_number(s)
-}
 
 /// The hashes of an entity's indexed annotation keys ([`Segment::indexed_key_hashes`]).
 #[derive(Clone, Debug)]

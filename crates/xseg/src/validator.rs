@@ -97,11 +97,7 @@ impl Validator {
         match self.run(doc, base, false, true) {
             Ok((kind, text, fields)) => {
                 self.traced = kind != DocumentKind::Otlp;
-                let id = fields
-                    .get(Field::Id)
-                    .filter(|v| v.is_str())
-                    .map(|v| v.str_in(text));
-                (Outcome::Accepted(kind), id)
+                (Outcome::Accepted(kind), raw_id(&fields, text))
             }
             Err(r) => (Outcome::Rejected(r), None),
         }
@@ -315,10 +311,7 @@ impl Validator {
                 form,
             } => (fields, error, form),
         };
-        let id: Option<JsonStr<'a>> = fields
-            .get(Field::Id)
-            .filter(|v| v.is_str())
-            .map(|v| v.str_in(text));
+        let id = raw_id(&fields, text);
         // strict: a repeated key anywhere rejects before any entity check
         if let Some(at) = dup_anywhere {
             return Err(Self::reject(
@@ -362,6 +355,14 @@ fn otlp_bad_at(rest: &[u8]) -> Option<usize> {
         return Some(n);
     }
     None
+}
+
+/// The document's `id` as written, when it is a string.
+fn raw_id<'a>(fields: &Fields, text: &'a str) -> Option<JsonStr<'a>> {
+    fields
+        .get(Field::Id)
+        .filter(|v| v.is_str())
+        .map(|v| v.str_in(text))
 }
 
 #[cfg(test)]

@@ -17,49 +17,12 @@ pub(crate) struct HexId {
     pub value: u64,
 }
 
-/// The value of one hex digit, and whether it is an upper-case letter.
-#[inline(always)]
-fn digit(c: u8) -> Option<(u8, bool)> {
-    match c {
-        b'0'..=b'9' => Some((c - b'0', false)),
-        b'a'..=b'f' => Some((c - b'a' + 10, false)),
-        b'A'..=b'F' => Some((c - b'A' + 10, true)),
-        _ => None,
-    }
-}
-
-/// Reads `bytes` as exactly `n` hex digits, in one pass: the value (of the last 32 digits at
-/// most) and the shape flags.
-#[inline]
-pub(crate) fn hex_value(bytes: &[u8], n: usize) -> Option<(u128, HexId)> {
-    if bytes.len() != n {
-        return None;
-    }
-    let (mut v, mut upper) = (0u128, false);
-    for &c in bytes {
-        let (d, up) = digit(c)?;
-        v = (v << 4) | u128::from(d);
-        upper |= up;
-    }
-    Some((
-        v,
-        HexId {
-            upper,
-            zero: v == 0,
-            value: v as u64,
-        },
-    ))
-}
-
-/// Checks that `bytes` is exactly `n` hex digits: eight at a time ([`hex8_word`]) when `n` is
-/// a multiple of eight (ids and trace ids), else one at a time.
+/// Checks that `bytes` is exactly `n` hex digits, `n` a multiple of eight (ids and trace
+/// ids), eight at a time ([`hex8_word`]).
 #[inline(always)]
 pub(crate) fn hex_digits(bytes: &[u8], n: usize) -> Option<HexId> {
-    if bytes.len() != n {
+    if bytes.len() != n || !n.is_multiple_of(8) {
         return None;
-    }
-    if !n.is_multiple_of(8) {
-        return hex_value(bytes, n).map(|(_, h)| h);
     }
     let (mut upper, mut value) = (false, 0u64);
     for w in bytes.chunks_exact(8) {
@@ -106,30 +69,6 @@ pub(crate) fn hex8_word(digits: &[u8]) -> Option<(u64, bool)> {
     Some((((n << 16) | (n >> 32)) & 0xffff_ffff, upper))
 }
 
-/// Eight hex digits (either case) as a number ([`hex8_word`]).
-#[inline]
-pub(crate) fn hex8(digits: &[u8]) -> Option<u64> {
-    hex8_word(digits).map(|(v, _)| v)
-}
-
-/// Exactly sixteen hex digits (either case) as a number.
-#[inline]
-pub(crate) fn hex16_value(digits: &[u8]) -> Option<u64> {
-    let digits: &[u8; 16] = digits.try_into().ok()?;
-    let (high, low) = digits.split_at(8);
-    Some((hex8(high)? << 32) | hex8(low)?)
-}
-
-/// A 16-hex-digit id (either case, after unescaping) as a number.
-#[inline]
-pub(crate) fn id_number(s: JsonStr<'_>) -> Option<u64> {
-    if s.has_escapes() {
-        hex16_value(&s.decode_small::<16>()?)
-    } else {
-        hex16_value(s.raw().as_bytes())
-    }
-}
-
 /// Checks a 16-hex-digit id after unescaping.
 pub(crate) fn hex16(s: JsonStr<'_>) -> Option<HexId> {
     if s.has_escapes() {
@@ -167,6 +106,38 @@ pub(crate) fn precursor_ids(
 mod tests {
     use super::*;
 
+    /// The value of one hex digit, and whether it is an upper-case letter.
+    fn digit(c: u8) -> Option<(u8, bool)> {
+        match c {
+            b'0'..=b'9' => Some((c - b'0', false)),
+            b'a'..=b'f' => Some((c - b'a' + 10, false)),
+            b'A'..=b'F' => Some((c - b'A' + 10, true)),
+            _ => None,
+        }
+    }
+
+    /// Reads `bytes` as exactly `n` hex digits, one at a time: the value (of the last 32
+    /// digits at most) and the shape flags (the oracle of `hex_digits`).
+    fn hex_value(bytes: &[u8], n: usize) -> Option<(u128, HexId)> {
+        if bytes.len() != n {
+            return None;
+        }
+        let (mut v, mut upper) = (0u128, false);
+        for &c in bytes {
+            let (d, up) = digit(c)?;
+            v = (v << 4) | u128::from(d);
+            upper |= up;
+        }
+        Some((
+            v,
+            HexId {
+                upper,
+                zero: v == 0,
+                value: v as u64,
+            },
+        ))
+    }
+
     /// Hex digits as the standard library reads them (which also takes a sign).
     fn std_hex(digits: &[u8]) -> Option<u64> {
         let text = std::str::from_utf8(digits).ok()?;
@@ -185,7 +156,7 @@ mod tests {
                 word[at] = b;
                 let want = std_hex(&word);
                 assert_eq!(want.is_some(), (b as char).is_ascii_hexdigit(), "{b}");
-                assert_eq!(hex8(&word), want, "{b} at {at}");
+                assert_eq!(hex8_word(&word).map(|(v, _)| v), want, "{b} at {at}");
                 let upper = word.iter().any(u8::is_ascii_uppercase);
                 assert_eq!(hex8_word(&word).map(|(_, up)| up), want.map(|_| upper));
                 let shape = hex_digits(&word, 8);
@@ -197,8 +168,8 @@ mod tests {
                 assert_eq!(hex_digits(&long[..16], 16).map(|h| h.value), Some(0));
             }
         }
-        assert_eq!(hex8(b"0123456"), None);
-        assert_eq!(hex8(b"012345678"), None);
+        assert_eq!(hex8_word(b"0123456"), None);
+        assert_eq!(hex8_word(b"012345678"), None);
         let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
         for round in 0..2_000 {
             seed ^= seed << 13;
@@ -208,10 +179,14 @@ mod tests {
             if round % 3 == 1 {
                 id = id.to_uppercase();
             }
-            assert_eq!(id_number(JsonStr::new(&id, false)), Some(seed), "{id}");
+            assert_eq!(
+                hex16(JsonStr::new(&id, false)).map(|h| h.value),
+                Some(seed),
+                "{id}"
+            );
             let escaped = format!("\\u00{:02x}{}", id.as_bytes()[0], &id[1..]);
             assert_eq!(
-                id_number(JsonStr::new(&escaped, true)),
+                hex16(JsonStr::new(&escaped, true)).map(|h| h.value),
                 Some(seed),
                 "{escaped}"
             );
@@ -224,7 +199,11 @@ mod tests {
             "00000000000000001",
             "000000000000001",
         ] {
-            assert_eq!(id_number(JsonStr::new(bad, false)), None, "{bad}");
+            assert_eq!(
+                hex16(JsonStr::new(bad, false)).map(|h| h.value),
+                None,
+                "{bad}"
+            );
         }
     }
 

@@ -1,6 +1,6 @@
 //! Trace ids: `1-` + 8 hex (epoch seconds) + `-` + 24 hex.
 
-use super::ids::{hex8_word, hex_value};
+use super::ids::hex8_word;
 use crate::json::JsonStr;
 
 /// A parsed trace id.
@@ -14,25 +14,6 @@ pub struct TraceId {
     pub random: u128,
     pub(crate) upper: bool,
     pub(crate) zero: bool,
-}
-
-fn parse_bytes(b: &[u8]) -> Option<TraceId> {
-    if b.len() != 35
-        || b.first() != Some(&b'1')
-        || b.get(1) != Some(&b'-')
-        || b.get(10) != Some(&b'-')
-    {
-        return None;
-    }
-    let (epoch, e) = hex_value(b.get(2..10)?, 8)?;
-    let (random, r) = hex_value(b.get(11..35)?, 24)?;
-    Some(TraceId {
-        version: 1,
-        epoch: u32::try_from(epoch).ok()?,
-        random,
-        upper: e.upper || r.upper,
-        zero: e.zero && r.zero,
-    })
 }
 
 /// What the engine needs of a trace id: its shape flags, its epoch and the whole id as one
@@ -80,11 +61,14 @@ pub(crate) fn check(s: JsonStr<'_>) -> Option<Shape> {
 
 /// Parses a trace id after unescaping.
 pub(crate) fn parse(s: JsonStr<'_>) -> Option<TraceId> {
-    if s.has_escapes() {
-        parse_bytes(&s.decode_small::<35>()?)
-    } else {
-        parse_bytes(s.raw().as_bytes())
-    }
+    let t = check(s)?;
+    Some(TraceId {
+        version: 1,
+        epoch: t.epoch,
+        random: t.number & ((1u128 << 96) - 1),
+        upper: t.upper,
+        zero: t.zero,
+    })
 }
 
 /// A trace id (after unescaping) as one number: the 8 hex digits of the epoch, then the 24
