@@ -198,21 +198,14 @@ impl TraceFacts {
     /// its view. `None` when the view has no valid `trace_id` (never for a document the core
     /// accepted at the top level).
     pub fn from_segment(segment: &Segment<'_>, size: usize) -> Option<Self> {
-        let trace_id = segment.trace_id_number()?;
-        let id = segment.id_number();
-        let parent_id = segment.parent_id_number();
-        let mut facts = TraceFacts {
-            trace_id,
-            id: id.unwrap_or(0),
-            parent_id: parent_id.unwrap_or(0),
-            size: size as u64,
-            values: Values::default(),
-            keys_at: 0,
-            flags: flag(id.is_some(), HAS_ID)
-                | flag(parent_id.is_some(), HAS_PARENT)
-                | flag(segment.is_standalone_subsegment(), STANDALONE)
-                | flag(segment.in_progress(), IN_PROGRESS),
-        };
+        let mut facts = Self::top(
+            segment.trace_id_number()?,
+            segment.id_number(),
+            segment.parent_id_number(),
+            segment.is_standalone_subsegment(),
+            segment.in_progress(),
+            size,
+        );
         let below = segment.descendants();
         for id in below.filter_map(|s| s.id_number()) {
             facts.values.push(id);
@@ -245,16 +238,39 @@ impl TraceFacts {
             }
         }
         TraceFacts {
-            trace_id: keys.trace_id(),
-            id: keys.id().unwrap_or(0),
-            parent_id: keys.parent_id().unwrap_or(0),
-            size: size as u64,
             values,
             keys_at: u32::try_from(ids.len()).unwrap_or(u32::MAX),
-            flags: flag(keys.id().is_some(), HAS_ID)
-                | flag(keys.parent_id().is_some(), HAS_PARENT)
-                | flag(keys.is_standalone_subsegment(), STANDALONE)
-                | flag(keys.in_progress(), IN_PROGRESS),
+            ..Self::top(
+                keys.trace_id(),
+                keys.id(),
+                keys.parent_id(),
+                keys.is_standalone_subsegment(),
+                keys.in_progress(),
+                size,
+            )
+        }
+    }
+
+    /// The facts of a document's top level, with no embedded ids and no keys yet.
+    fn top(
+        trace_id: u128,
+        id: Option<u64>,
+        parent_id: Option<u64>,
+        standalone: bool,
+        in_progress: bool,
+        size: usize,
+    ) -> Self {
+        TraceFacts {
+            trace_id,
+            id: id.unwrap_or(0),
+            parent_id: parent_id.unwrap_or(0),
+            size: size as u64,
+            values: Values::default(),
+            keys_at: 0,
+            flags: flag(id.is_some(), HAS_ID)
+                | flag(parent_id.is_some(), HAS_PARENT)
+                | flag(standalone, STANDALONE)
+                | flag(in_progress, IN_PROGRESS),
         }
     }
 
