@@ -3,9 +3,12 @@
 //! Layout, so that memory is a fixed amount per open trace plus a fixed amount per tracked
 //! id or key, whatever the input:
 //!
-//! - `traces`: a slab of [`Trace`] records (48 bytes each), reused through a free list, on a
+//! - `traces`: a slab of [`Trace`] records (64 bytes each), reused through a free list, on a
 //!   doubly linked recency list (most recent first) and found by trace id through `by_trace`;
-//! - `nodes`: a slab of 16-byte [`Node`]s, one per id or annotation-key hash a trace holds,
+//! - `common`: the first [`COMMON_KEYS`] distinct annotation keys the checker meets, numbered
+//!   once for all traces. A trace holds each of them as one bit of its record, so the few keys
+//!   a service writes on every segment take no node and no search;
+//! - `nodes`: a slab of 16-byte [`Node`]s, one per id or other annotation-key hash a trace holds,
 //!   chained per trace. A trace of at most [`LINEAR_NODES`] nodes (almost every trace: SDK
 //!   traces hold a few ids and keys) is searched by walking its chain, whose nodes were mostly
 //!   allocated together and sit in a few cache lines; a larger one has its nodes indexed by
@@ -143,6 +146,71 @@ const SATURATED: u8 = 4;
 /// The trace's nodes are in the node table.
 const INDEXED: u8 = 8;
 
+/// Annotation keys numbered in [`CommonKeys`]: one bit each in [`Trace::common`].
+const COMMON_KEYS: usize = 128;
+
+/// Slots of the [`CommonKeys`] table: twice its keys, so a search stops at an empty slot
+/// after a step or two.
+const COMMON_SLOTS: usize = 2 * COMMON_KEYS;
+
+/// The first [`COMMON_KEYS`] distinct annotation-key hashes the checker meets, numbered in
+/// the order met, in an open-addressing table. Keys do not leave it: past the first
+/// [`COMMON_KEYS`], a key is held as a node of its trace.
+#[derive(Clone, Debug)]
+struct CommonKeys {
+    /// Key hashes, by slot.
+    hashes: [u64; COMMON_SLOTS],
+    /// The number of the key in each slot, plus one; 0 for an empty slot.
+    numbers: [u8; COMMON_SLOTS],
+    len: usize,
+    /// Mixed into a hash to choose its slot, at random per checker: keys chosen to collide
+    /// cost a longer search, never a wrong answer.
+    seed: u64,
+}
+
+// Numbers plus one fit in a byte, and a trace holds one bit per number.
+const _: () = assert!(COMMON_KEYS < u8::MAX as usize && COMMON_KEYS <= u128::BITS as usize);
+
+impl CommonKeys {
+    fn new(seed: u64) -> Self {
+        CommonKeys {
+            hashes: [0; COMMON_SLOTS],
+            numbers: [0; COMMON_SLOTS],
+            len: 0,
+            seed,
+        }
+    }
+
+    /// The number of key hash `hash`, numbered now if it is new and there is room.
+    fn number(&mut self, hash: u64) -> Option<u32> {
+        let start = ((hash ^ self.seed).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize;
+        // At most COMMON_KEYS slots are taken, so a search meets an empty slot.
+        for step in 0..COMMON_SLOTS {
+            let i = (start + step) % COMMON_SLOTS;
+            let (Some(&n), Some(&h)) = (self.numbers.get(i), self.hashes.get(i)) else {
+                return None;
+            };
+            if n == 0 {
+                if self.len == COMMON_KEYS {
+                    return None;
+                }
+                let number = self.len;
+                if let (Some(ns), Some(hs)) = (self.numbers.get_mut(i), self.hashes.get_mut(i)) {
+                    *ns = number as u8 + 1;
+                    *hs = hash;
+                    self.len += 1;
+                    return Some(number as u32);
+                }
+                return None;
+            }
+            if h == hash {
+                return Some(u32::from(n) - 1);
+            }
+        }
+        None
+    }
+}
+
 /// One open trace.
 #[derive(Clone, Copy, Debug)]
 struct Trace {
@@ -164,6 +232,8 @@ struct Trace {
     /// One bit per `(kind, value)` the chain may hold ([`seen_bit`]): a search for a value
     /// whose bit is clear needs no walk. Bits are cleared only when the whole chain is freed.
     seen: u32,
+    /// The [`CommonKeys`] the trace holds, one bit per number.
+    common: u128,
 }
 
 /// The bit of [`Trace::seen`] for `value` held as the node tag `tag`'s kind.
@@ -245,11 +315,13 @@ struct Pending<P> {
 /// order, then call [`finish`](Self::finish) at the end of the input. `P` is whatever the
 /// caller uses to find a document again (an index, a file and line); findings carry it.
 ///
-/// Memory is bounded: at most [`TraceConfig::max_open_traces`] traces are open, 48 bytes
+/// Memory is bounded: at most [`TraceConfig::max_open_traces`] traces are open, 64 bytes
 /// each plus their share of the index, and at most [`TraceConfig::max_tracked`] ids,
 /// annotation-key hashes and waiting subsegments are kept over all of them, 16 bytes each
 /// plus a 9-byte index slot for those of traces past 32 (see
-/// [`memory_bytes`](Self::memory_bytes)).
+/// [`memory_bytes`](Self::memory_bytes)). The first 128 distinct annotation keys the checker
+/// meets are numbered once, in a fixed 2.3 KB table, and take a bit of a trace's record
+/// rather than an entry.
 ///
 /// ```
 /// use xseg_batch::{TraceChecker, TraceConfig, TraceFacts, TraceFindingKind};
@@ -285,6 +357,7 @@ pub struct TraceChecker<P = u64> {
     free_node: u32,
     /// The nodes of the traces with more than [`LINEAR_NODES`] nodes.
     by_node: HashTable<Entry>,
+    common: Box<CommonKeys>,
     pending: Vec<Pending<P>>,
     free_pending: u32,
     /// Live nodes plus live waiting subsegments.
@@ -327,9 +400,11 @@ impl<P: Copy> Default for TraceChecker<P> {
 impl<P: Copy> TraceChecker<P> {
     /// A checker with nothing open.
     pub fn new(config: TraceConfig) -> Self {
+        let hasher = DefaultHashBuilder::default();
         TraceChecker {
             config,
-            hasher: DefaultHashBuilder::default(),
+            common: Box::new(CommonKeys::new(hasher.hash_one(COMMON_KEYS))),
+            hasher,
             traces: Vec::new(),
             free_trace: NIL,
             by_trace: HashTable::new(),
@@ -386,6 +461,7 @@ impl<P: Copy> TraceChecker<P> {
             + self.nodes.capacity() * core::mem::size_of::<Node>()
             + table_bytes(self.by_node.capacity())
             + self.pending.capacity() * core::mem::size_of::<Pending<P>>()
+            + core::mem::size_of::<CommonKeys>()
     }
 
     /// The most [`memory_bytes`](Self::memory_bytes) can reach with this configuration:
@@ -400,6 +476,7 @@ impl<P: Copy> TraceChecker<P> {
         let slack = (self.config.max_trace_bytes / 8) as usize;
         2 * (self.config.max_open_traces * per_trace
             + (self.config.max_tracked + slack) * per_entry)
+            + core::mem::size_of::<CommonKeys>()
             + 64
     }
 
@@ -491,7 +568,18 @@ impl<P: Copy> TraceChecker<P> {
             .is_none_or(|t| t.flags & ANNOTATIONS_WARNED != 0);
         if !warned {
             for &key in facts.annotation_keys() {
-                if !self.insert_node(slot, NodeKind::Key, key) {
+                let new = match self.common.number(key) {
+                    Some(number) => {
+                        let bit = 1u128 << number;
+                        self.traces.get_mut(slot as usize).is_some_and(|t| {
+                            let new = t.common & bit == 0;
+                            t.common |= bit;
+                            new
+                        })
+                    }
+                    None => self.insert_node(slot, NodeKind::Key, key),
+                };
+                if !new {
                     continue;
                 }
                 let Some(t) = self.traces.get_mut(slot as usize) else {
@@ -500,6 +588,7 @@ impl<P: Copy> TraceChecker<P> {
                 t.keys = t.keys.saturating_add(1);
                 if u32::from(t.keys) > MAX_TRACE_ANNOTATIONS {
                     t.flags |= ANNOTATIONS_WARNED;
+                    t.common = 0;
                     self.stats.annotations_over_limit += 1;
                     out.push(finding(TraceFindingKind::TraceAnnotationsOverLimit));
                     self.free_nodes_of_kind(slot, NodeKind::Key);
@@ -583,6 +672,7 @@ impl<P: Copy> TraceChecker<P> {
             count: 0,
             flags: 0,
             seen: 0,
+            common: 0,
         };
         let slot = if self.free_trace != NIL {
             let slot = self.free_trace;
@@ -707,13 +797,21 @@ impl<P: Copy> TraceChecker<P> {
     }
 
     /// `id` is new to the trace: the subsegments waiting for it as their parent are attached.
+    /// Inlined, so the usual trace, with none waiting, costs one test.
+    #[inline]
     fn resolve_awaited(&mut self, slot: u32, id: u64) {
         if self
             .traces
             .get(slot as usize)
             .is_some_and(|t| t.pending != NIL)
-            && self.find_node(slot, NodeKind::Awaited, id).is_some()
         {
+            self.resolve_awaited_cold(slot, id);
+        }
+    }
+
+    #[inline(never)]
+    fn resolve_awaited_cold(&mut self, slot: u32, id: u64) {
+        if self.find_node(slot, NodeKind::Awaited, id).is_some() {
             self.resolve(slot, id);
         }
     }
@@ -834,6 +932,7 @@ impl<P: Copy> TraceChecker<P> {
         t.flags &= !INDEXED;
         t.count = 0;
         t.seen = 0;
+        t.common = 0;
         let mut index = core::mem::replace(&mut t.nodes, NIL);
         while index != NIL {
             let next = self.nodes.get(index as usize).map_or(NIL, |n| n.next);
@@ -1010,7 +1109,7 @@ mod tests {
 
     #[test]
     fn trace_record_is_a_few_dozen_bytes() {
-        assert_eq!(core::mem::size_of::<Trace>(), 48);
+        assert_eq!(core::mem::size_of::<Trace>(), 64);
         assert_eq!(core::mem::size_of::<Node>(), 16);
         assert_eq!(core::mem::size_of::<Pending<u64>>(), 48);
     }
@@ -1080,6 +1179,57 @@ mod tests {
             names(&out),
             [(1, "TraceSizeExceeded"), (0, "OrphanSubsegment")]
         );
+    }
+
+    #[test]
+    fn common_keys_are_numbered_once_until_the_table_is_full() {
+        let mut common = CommonKeys::new(7);
+        let numbers: Vec<_> = (0..COMMON_KEYS as u64 + 5)
+            .map(|k| common.number(k.wrapping_mul(0x1234_5678_9abc_def1)))
+            .collect();
+        for (k, n) in numbers.iter().enumerate() {
+            let want = (k < COMMON_KEYS).then_some(k as u32);
+            assert_eq!(*n, want, "key {k}");
+        }
+        // Numbers stay: asked again, every numbered key gives its number.
+        assert_eq!(
+            common.number(3u64.wrapping_mul(0x1234_5678_9abc_def1)),
+            Some(3)
+        );
+        assert_eq!(common.number(0), Some(0));
+    }
+
+    #[test]
+    fn keys_past_the_common_table_are_held_as_entries_and_counted_alike() {
+        let mut c = TraceChecker::new(TraceConfig::new());
+        let mut out = Vec::new();
+        // Three traces take the first 120 keys, 40 each: no warning.
+        for t in 0..3u64 {
+            let mut f = TraceFacts::new(u128::from(10 + t), 10 + t, 10);
+            for k in 40 * t..40 * (t + 1) {
+                f = f.with_annotation_key(&format!("k{k}"));
+            }
+            c.check(t, &f, &mut out);
+        }
+        assert!(out.is_empty());
+        assert_eq!(c.tracked(), 3, "the ids only");
+        // Trace 2's keys: 8 numbered in the table, then 42 held as entries.
+        let mut g = TraceFacts::new(2, 2, 10);
+        for k in 120..170 {
+            g = g.with_annotation_key(&format!("k{k}"));
+        }
+        c.check(3, &g, &mut out);
+        c.check(4, &g.clone().with_in_progress(true), &mut out);
+        assert!(out.is_empty(), "50 distinct keys, each counted once");
+        assert_eq!(c.tracked(), 3 + 1 + 42);
+        // One key of each kind, both seen already, then a new one: the 51st.
+        let h = TraceFacts::new(2, 3, 10)
+            .with_annotation_key("k120")
+            .with_annotation_key("k169")
+            .with_annotation_key("k170");
+        c.check(5, &h, &mut out);
+        assert_eq!(names(&out), [(5, "TraceAnnotationsOverLimit")]);
+        assert_eq!(c.tracked(), 3 + 2, "trace 2's key entries freed");
     }
 
     #[test]
