@@ -36,7 +36,8 @@ use std::sync::mpsc;
 
 use xseg::{Error, JsonStr, Options, Validator, Warnings};
 
-use crate::{Batch, Checked, Counters, Exec, Kept, TraceFacts, Traced};
+use crate::trace::{validate_gathering, PackedFacts};
+use crate::{Batch, Checked, Counters, Exec, Kept, TraceFacts};
 
 /// Default bytes read per chunk (a stream reads at most 1 MiB per round).
 pub const DEFAULT_CHUNK_BYTES: usize = 8 << 20;
@@ -174,7 +175,7 @@ impl<'a> StreamItem<'a> {
         self.facts
     }
 
-    /// The document's top-level `id` as written (as [`Traced::id`] holds it), when the stream
+    /// The document's top-level `id` as written (as [`Traced::id`](crate::Traced::id) holds it), when the stream
     /// was read [`with_trace_facts`](StreamConfig::with_trace_facts): the `Id` of an
     /// `UnprocessedTraceSegments` entry should the trace checks reject the document.
     pub const fn id(&self) -> Option<JsonStr<'a>> {
@@ -262,6 +263,10 @@ const BLOCK_DOCUMENTS: usize = 64;
 /// Bytes of documents one worker task validates together, about at most.
 const BLOCK_BYTES: usize = 256 << 10;
 
+/// Embedded ids and annotation-key hashes a block's list has room for at first, per
+/// document: more than most documents have.
+const VALUES_PER_DOCUMENT: usize = 8;
+
 /// A line to report: a document of a piece, or a line longer than the size limit.
 #[derive(Clone, Debug)]
 struct Span {
@@ -287,19 +292,18 @@ struct Oversized {
     error: Error,
 }
 
-/// One document's verdict, its kept warnings and, when asked for, its trace facts and raw `id`.
-type Verdict<'b> = (
-    Checked<'b>,
-    Warnings,
-    Option<TraceFacts>,
-    Option<JsonStr<'b>>,
-);
-
 /// What a worker found in a block: the verdicts on its documents, in order, and which of its
 /// lines are daemon headers (bit `i` for the block's line `i`), which have no verdict.
 struct Verdicts<'b> {
-    docs: Vec<Verdict<'b>>,
+    /// Each document's verdict and kept warnings.
+    docs: Vec<(Checked<'b>, Warnings)>,
+    /// When the trace facts are asked for, each document's facts (their ids and key hashes
+    /// in `values`) and raw `id`, beside `docs`; empty otherwise.
+    traced: Vec<(Option<PackedFacts>, Option<JsonStr<'b>>)>,
     headers: u64,
+    /// The embedded ids and annotation-key hashes of the block's trace facts, one document's
+    /// after the other's.
+    values: Vec<u64>,
 }
 
 // A block's header lines fit the bits of `Verdicts::headers`.
@@ -525,40 +529,47 @@ impl<R: Read> Splitter<R> {
 fn verdicts<'b>(v: &mut Validator, piece: &'b [u8], spans: &[Span], traced: bool) -> Verdicts<'b> {
     let mut out = Verdicts {
         docs: Vec::with_capacity(spans.len()),
+        traced: Vec::with_capacity(if traced { spans.len() } else { 0 }),
         headers: 0,
+        // Room for a few ids and keys a document, so that a block seldom grows the list.
+        values: Vec::with_capacity(if traced {
+            VALUES_PER_DOCUMENT * spans.len()
+        } else {
+            0
+        }),
     };
     for (i, span) in spans.iter().enumerate() {
-        let verdict = match span.too_large {
-            Some(e) => (
-                Checked::rejected_without_id(e),
-                Warnings::default(),
-                None,
-                None,
-            ),
-            None => {
-                let doc = piece.get(span.range.clone()).unwrap_or(&[]);
-                let verdict = if traced {
-                    let t = Traced::validate(v, doc);
-                    (t.checked, v.warnings().clone(), t.facts, t.id)
-                } else {
-                    let outcome = v.validate(doc);
-                    (
-                        Checked::new(&outcome, v.warnings()),
-                        v.warnings().clone(),
-                        None,
-                        None,
-                    )
-                };
-                // After the verdict: the pass noted whether an accepted document has the
-                // header's keys at all, so almost no document is searched again.
-                if span.may_be_header && v.is_daemon_header_of_last(doc) {
-                    out.headers |= 1u64.checked_shl(i as u32).unwrap_or(0);
-                    continue;
-                }
-                verdict
+        if let Some(e) = span.too_large {
+            out.docs
+                .push((Checked::rejected_without_id(e), Warnings::default()));
+            if traced {
+                out.traced.push((None, None));
             }
+            continue;
+        }
+        let doc = piece.get(span.range.clone()).unwrap_or(&[]);
+        let mark = out.values.len();
+        let (checked, gathered) = if traced {
+            let values = &mut out.values;
+            let (checked, facts, id) = validate_gathering(v, doc, 0, |keys| {
+                PackedFacts::gather(keys, doc.len(), values)
+            });
+            (checked, Some((facts, id)))
+        } else {
+            let outcome = v.validate(doc);
+            (Checked::new(&outcome, v.warnings()), None)
         };
-        out.docs.push(verdict);
+        // After the verdict: the pass noted whether an accepted document has the header's
+        // keys at all, so almost no document is searched again.
+        if span.may_be_header && v.is_daemon_header_of_last(doc) {
+            out.headers |= 1u64.checked_shl(i as u32).unwrap_or(0);
+            out.values.truncate(mark);
+            continue;
+        }
+        out.docs.push((checked, v.warnings().clone()));
+        if let Some(gathered) = gathered {
+            out.traced.push(gathered);
+        }
     }
     out
 }
@@ -749,6 +760,8 @@ where
     let mut reading = true;
     let mut read_error = None;
     let empty = Warnings::default();
+    // The facts handed to the sink, refilled for each document.
+    let mut facts_buf = TraceFacts::default();
     let result = loop {
         // Hand out blocks while the records in flight allow.
         while !pending.is_empty() && in_flight < max_in_flight {
@@ -821,14 +834,19 @@ where
                 break;
             };
             let mut docs = verdicts.docs.iter();
+            let mut traced = verdicts.traced.iter();
+            let values = verdicts.values.as_slice();
             for (i, span) in spans.iter().enumerate() {
                 if verdicts.headers.checked_shr(i as u32).unwrap_or(0) & 1 != 0 {
                     split.stats.headers += 1;
                     continue;
                 }
-                let Some((result, warnings, facts, id)) = docs.next() else {
+                let Some((result, warnings)) = docs.next() else {
                     break;
                 };
+                let (facts, id) = traced
+                    .next()
+                    .map_or((None, None), |(f, id)| (f.as_ref(), *id));
                 split
                     .stats
                     .counters
@@ -848,8 +866,11 @@ where
                     } else {
                         warnings
                     },
-                    facts: facts.as_ref(),
-                    id: *id,
+                    facts: facts.as_ref().map(|packed| {
+                        facts_buf.refill(packed, values);
+                        &facts_buf
+                    }),
+                    id,
                 };
                 if let Err(e) = sink(&item) {
                     cancel.store(true, Ordering::Relaxed);

@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use xseg::{JsonStr, Outcome, Validator};
+use xseg::{JsonStr, Outcome, TraceKeys, Validator};
 
 use super::checker::TraceChecker;
 use super::facts::TraceFacts;
@@ -78,20 +78,33 @@ impl<'a> Traced<'a> {
     /// datagram's body): the verdict's offsets are `base` + the offset in `doc`, as
     /// [`Validator::validate_at`] gives them.
     pub fn validate_at(validator: &mut Validator, doc: &'a [u8], base: usize) -> Self {
-        match validator.validate_for_traces_at(doc, base) {
-            (Outcome::Accepted(kind), id) => Traced {
-                checked: Checked::new(&Outcome::Accepted(kind), validator.warnings()),
-                facts: validator
-                    .trace_keys()
-                    .map(|k| TraceFacts::from_trace_keys(k, doc.len())),
-                id,
-            },
-            (Outcome::Rejected(rejection), _) => Traced {
-                checked: Checked::new(&Outcome::Rejected(rejection), validator.warnings()),
-                facts: None,
-                id: rejection.id_raw(),
-            },
-        }
+        let (checked, facts, id) = validate_gathering(validator, doc, base, |keys| {
+            Some(TraceFacts::from_trace_keys(keys, doc.len()))
+        });
+        Traced { checked, facts, id }
+    }
+}
+
+/// Validates `doc` as [`Traced::validate_at`] does, with `facts` making the trace facts of
+/// an accepted document from what the pass gathered: the verdict, the facts and the raw
+/// top-level `id`.
+pub(crate) fn validate_gathering<'a, F>(
+    validator: &mut Validator,
+    doc: &'a [u8],
+    base: usize,
+    facts: impl FnOnce(&TraceKeys) -> Option<F>,
+) -> (Checked<'a>, Option<F>, Option<JsonStr<'a>>) {
+    match validator.validate_for_traces_at(doc, base) {
+        (Outcome::Accepted(kind), id) => (
+            Checked::new(&Outcome::Accepted(kind), validator.warnings()),
+            validator.trace_keys().and_then(facts),
+            id,
+        ),
+        (Outcome::Rejected(rejection), _) => (
+            Checked::new(&Outcome::Rejected(rejection), validator.warnings()),
+            None,
+            rejection.id_raw(),
+        ),
     }
 }
 

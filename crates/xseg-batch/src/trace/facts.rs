@@ -149,6 +149,57 @@ impl core::hash::Hash for Values {
     }
 }
 
+/// The facts of one document, its ids and key hashes kept apart in a list that a whole
+/// block of documents shares: what a stream's workers hand back, so that the pass allocates
+/// nothing per document and copies a small record. [`TraceFacts::refill`] makes the facts
+/// again when the document is reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PackedFacts {
+    trace_id: u128,
+    id: u64,
+    parent_id: u64,
+    size: u64,
+    /// Where the values start in the shared list, how many of them are embedded ids (the
+    /// key hashes follow), and how many there are.
+    start: u32,
+    ids: u32,
+    len: u32,
+    flags: u8,
+}
+
+impl PackedFacts {
+    /// The facts [`TraceFacts::from_trace_keys`] makes of `keys`, with the embedded ids and
+    /// the key hashes appended to `values`. `None` when `values` would pass `u32::MAX`
+    /// entries (never for a block of documents).
+    pub(crate) fn gather(keys: &TraceKeys, size: usize, values: &mut Vec<u64>) -> Option<Self> {
+        let (ids, hashes) = (keys.embedded_ids(), keys.annotation_key_hashes());
+        let start = u32::try_from(values.len()).ok()?;
+        let ids_len = u32::try_from(ids.len()).ok()?;
+        let len = u32::try_from(ids.len() + hashes.len()).ok()?;
+        start.checked_add(len)?;
+        values.extend_from_slice(ids);
+        values.extend_from_slice(hashes);
+        let top = TraceFacts::top(
+            keys.trace_id(),
+            keys.id(),
+            keys.parent_id(),
+            keys.is_standalone_subsegment(),
+            keys.in_progress(),
+            size,
+        );
+        Some(PackedFacts {
+            trace_id: top.trace_id,
+            id: top.id,
+            parent_id: top.parent_id,
+            size: top.size,
+            start,
+            ids: ids_len,
+            len,
+            flags: top.flags,
+        })
+    }
+}
+
 impl TraceFacts {
     /// Facts with only the trace id, the document id and the size set; the `with_*`
     /// setters add the rest. For hosts that read documents some other way, and for tests.
@@ -248,6 +299,35 @@ impl TraceFacts {
                 keys.in_progress(),
                 size,
             )
+        }
+    }
+
+    /// Makes these the facts `packed` holds, its ids and key hashes read from `values` (the
+    /// list they were gathered into). Keeps the heap room these facts already have, so a
+    /// stream that refills one [`TraceFacts`] for every document allocates nothing once it
+    /// has met its largest.
+    pub(crate) fn refill(&mut self, packed: &PackedFacts, values: &[u64]) {
+        let mine = values
+            .get(packed.start as usize..)
+            .and_then(|v| v.get(..packed.len as usize))
+            .unwrap_or(&[]);
+        self.trace_id = packed.trace_id;
+        self.id = packed.id;
+        self.parent_id = packed.parent_id;
+        self.size = packed.size;
+        self.flags = packed.flags;
+        self.keys_at = packed.ids.min(packed.len);
+        match &mut self.values {
+            Values::Heap(v) => {
+                v.clear();
+                v.extend_from_slice(mine);
+            }
+            Values::Inline(a) => {
+                a.clear();
+                if a.try_extend_from_slice(mine).is_err() {
+                    self.values = Values::Heap(mine.to_vec());
+                }
+            }
         }
     }
 
@@ -363,6 +443,52 @@ mod tests {
     }
 
     const HEAD: &str = r#""name":"web","trace_id":"1-68000000-a006649127e371903a2de979","start_time":1.5,"end_time":2"#;
+
+    /// Packed into one shared list and refilled into one reused value, facts come out as
+    /// `from_trace_keys` makes them: small and large, in either order.
+    #[test]
+    fn packed_facts_refill_to_the_same_facts() {
+        let sub = |i: usize, keys: usize| {
+            let keys: Vec<String> = (0..keys).map(|k| format!(r#""k{k}":{k}"#)).collect();
+            format!(
+                r#"{{"name":"s{i}","id":"{i:016x}","start_time":1,"end_time":2,"annotations":{{{}}}}}"#,
+                keys.join(",")
+            )
+        };
+        let doc = |subs: usize, keys: usize| {
+            let subs: Vec<String> = (1..=subs).map(|i| sub(i, keys)).collect();
+            format!(
+                r#"{{{HEAD},"id":"00000000000000aa","parent_id":"00000000000000bb","type":"subsegment","subsegments":[{}]}}"#,
+                subs.join(",")
+            )
+        };
+        let docs = [
+            doc(0, 0),
+            doc(2, 1),
+            doc(5, 3),
+            doc(1, 0),
+            doc(9, 4),
+            doc(0, 0),
+        ];
+        let mut v = Validator::default();
+        let mut values = vec![7, 7, 7];
+        let mut packed = Vec::new();
+        let mut want = Vec::new();
+        for d in &docs {
+            v.validate_for_traces_at(d.as_bytes(), 0);
+            let keys = v.trace_keys().expect("accepted");
+            want.push(TraceFacts::from_trace_keys(keys, d.len()));
+            packed.push(PackedFacts::gather(keys, d.len(), &mut values).expect("room"));
+        }
+        assert!(want.iter().any(|f| f.values.len() > INLINE_VALUES));
+        let mut reused = TraceFacts::default();
+        for (p, w) in packed.iter().zip(&want) {
+            reused.refill(p, &values);
+            assert_eq!(&reused, w);
+            assert_eq!(reused.embedded_ids(), w.embedded_ids());
+            assert_eq!(reused.annotation_keys(), w.annotation_keys());
+        }
+    }
 
     #[test]
     fn top_level_fields() {

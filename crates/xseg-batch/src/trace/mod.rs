@@ -58,7 +58,9 @@ pub use checker::{
     TraceChecker, TraceConfig, TraceStats, DEFAULT_MAX_OPEN_TRACES, DEFAULT_MAX_TRACE_BYTES,
     DEFAULT_MAX_TRACKED, MAX_OPEN_TRACES_CEILING, MAX_TRACE_ANNOTATIONS,
 };
+pub(crate) use driver::validate_gathering;
 pub use driver::Traced;
+pub(crate) use facts::PackedFacts;
 pub use facts::TraceFacts;
 pub use finding::{format_trace_id, TraceFinding, TraceFindingKind, TRACE_SIZE_EXCEEDED_MESSAGE};
 pub use xseg::annotation_key_hash;
