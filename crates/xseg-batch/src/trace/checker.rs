@@ -241,7 +241,9 @@ struct Trace {
 const _: () = assert!(MAX_TRACE_ANNOTATIONS < u8::MAX as u32);
 
 const fn seen_bit(tag: u32, value: u64) -> u32 {
-    let kind = (same(tag) >> 30) as u64;
+    // The kind as a search compares it ([`same`]): 0 for an id of either kind, 2 for a key,
+    // 3 for an awaited parent.
+    let kind = ((tag >> 30) & ((tag >> 31) | 2)) as u64;
     let mixed =
         (value ^ kind.wrapping_mul(0xA076_1D64_78BD_642F)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     1 << (mixed >> 59)
@@ -783,7 +785,8 @@ impl<P: Copy> TraceChecker<P> {
     fn complete_id(&mut self, slot: u32, id: u64) -> IdState {
         match self.find_node(slot, NodeKind::Known, id) {
             None => {
-                self.add_node(slot, NodeKind::Complete, id);
+                let tag = tag(slot, NodeKind::Complete);
+                self.add_node(slot, tag, seen_bit(tag, id), id);
                 IdState::New
             }
             Some(index) => match self.nodes.get_mut(index as usize) {
@@ -817,15 +820,28 @@ impl<P: Copy> TraceChecker<P> {
     }
 
     /// The trace's node holding `value` as `kind`.
+    #[inline]
     fn find_node(&self, slot: u32, kind: NodeKind, value: u64) -> Option<u32> {
         let t = self.traces.get(slot as usize)?;
         let tag = tag(slot, kind);
-        if t.flags & INDEXED == 0 {
-            if t.seen & seen_bit(tag, value) == 0 {
-                return None;
-            }
-            return self.scan_chain(t.nodes, tag, value);
+        self.find_in(t, tag, seen_bit(tag, value), value)
+    }
+
+    /// The node of trace `t` holding `(tag, value)`, whose filter bit is `bit`.
+    #[inline]
+    fn find_in(&self, t: &Trace, tag: u32, bit: u32, value: u64) -> Option<u32> {
+        if t.flags & INDEXED != 0 {
+            return self.find_indexed(tag, value);
         }
+        if t.seen & bit == 0 {
+            return None;
+        }
+        self.scan_chain(t.nodes, tag, value)
+    }
+
+    /// The node holding `(tag, value)` of a trace whose nodes are in the node table.
+    #[inline(never)]
+    fn find_indexed(&self, tag: u32, value: u64) -> Option<u32> {
         let hash = self.hash_node(tag, value);
         let nodes = &self.nodes;
         self.by_node
@@ -850,21 +866,26 @@ impl<P: Copy> TraceChecker<P> {
     }
 
     /// Adds `value` to the trace's set of `kind`; `false` when it was there already.
+    #[inline]
     fn insert_node(&mut self, slot: u32, kind: NodeKind, value: u64) -> bool {
-        if self.find_node(slot, kind, value).is_some() {
+        let Some(t) = self.traces.get(slot as usize) else {
+            return false;
+        };
+        let tag = tag(slot, kind);
+        let bit = seen_bit(tag, value);
+        if self.find_in(t, tag, bit, value).is_some() {
             return false;
         }
-        self.add_node(slot, kind, value);
+        self.add_node(slot, tag, bit, value);
         true
     }
 
-    /// Adds a node holding `value` as `kind` to the trace's chain (and index), without
-    /// looking for it first.
-    fn add_node(&mut self, slot: u32, kind: NodeKind, value: u64) {
+    /// Adds a node holding `(tag, value)`, whose filter bit is `bit`, to the chain of the
+    /// trace in `slot` (and to the index), without looking for it first.
+    fn add_node(&mut self, slot: u32, tag: u32, bit: u32, value: u64) {
         let Some(t) = self.traces.get_mut(slot as usize) else {
             return;
         };
-        let tag = tag(slot, kind);
         let node = Node {
             value,
             tag,
@@ -884,7 +905,7 @@ impl<P: Copy> TraceChecker<P> {
         };
         t.nodes = index;
         t.count = t.count.saturating_add(1);
-        t.seen |= seen_bit(tag, value);
+        t.seen |= bit;
         self.tracked += 1;
         if t.flags & INDEXED != 0 {
             self.index_node(index, tag, value);
