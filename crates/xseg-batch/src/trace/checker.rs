@@ -307,6 +307,8 @@ struct Pending<P> {
     seq: u64,
     position: P,
     next: u32,
+    /// The slot of its trace; [`NIL`] once freed.
+    slot: u32,
 }
 
 /// Checks the documents of many traces, in input order, for what the X-Ray service does to a
@@ -604,15 +606,17 @@ impl<P: Copy> TraceChecker<P> {
     /// Closes every open trace, appending the `OrphanSubsegment` warnings of all of them to
     /// `out` in input order. The checker is then empty and can take a new input.
     pub fn finish(&mut self, out: &mut Vec<TraceFinding<P>>) {
-        let mut orphans = Vec::new();
-        let mut slot = self.newest;
-        while slot != NIL {
-            let Some(t) = self.traces.get(slot as usize).copied() else {
-                break;
-            };
-            self.collect_pending(slot, t.key, &mut orphans);
-            slot = t.next;
-        }
+        // The waiting subsegments are read from their own slab, so that closing many open
+        // traces reads none of their records but those that have some waiting.
+        let traces = &self.traces;
+        let mut orphans: Vec<(u64, TraceFinding<P>)> = self
+            .pending
+            .iter()
+            .filter_map(|p| {
+                let t = traces.get(p.slot as usize)?;
+                Some((p.seq, orphan(p, t.key)))
+            })
+            .collect();
         orphans.sort_by_key(|(seq, _)| *seq);
         self.stats.orphans += orphans.len() as u64;
         out.extend(orphans.into_iter().map(|(_, f)| f));
@@ -1022,6 +1026,7 @@ impl<P: Copy> TraceChecker<P> {
             seq,
             position,
             next: t.pending,
+            slot,
         };
         let index = if self.free_pending != NIL {
             let index = self.free_pending;
@@ -1073,6 +1078,7 @@ impl<P: Copy> TraceChecker<P> {
     fn release_pending(&mut self, index: u32) {
         if let Some(p) = self.pending.get_mut(index as usize) {
             p.next = self.free_pending;
+            p.slot = NIL;
             self.free_pending = index;
             self.tracked -= 1;
         }
@@ -1098,23 +1104,25 @@ impl<P: Copy> TraceChecker<P> {
         };
         let mut index = t.pending;
         while index != NIL {
-            let Some(p) = self.pending.get(index as usize).copied() else {
+            let Some(p) = self.pending.get(index as usize) else {
                 break;
             };
-            out.push((
-                p.seq,
-                TraceFinding {
-                    position: p.position,
-                    kind: TraceFindingKind::OrphanSubsegment {
-                        parent_id: p.parent,
-                    },
-                    trace_id: key,
-                    id: p.id,
-                },
-            ));
+            out.push((p.seq, orphan(p, key)));
             index = p.next;
         }
         self.free_pending_of(slot);
+    }
+}
+
+/// The `OrphanSubsegment` finding of a waiting subsegment of trace `key`.
+fn orphan<P: Copy>(p: &Pending<P>, key: u128) -> TraceFinding<P> {
+    TraceFinding {
+        position: p.position,
+        kind: TraceFindingKind::OrphanSubsegment {
+            parent_id: p.parent,
+        },
+        trace_id: key,
+        id: p.id,
     }
 }
 
