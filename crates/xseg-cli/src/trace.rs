@@ -339,8 +339,11 @@ pub fn report_traced(
     let (at, rejected) = host.check(r.source, line, column, offset, facts);
     printer.tally_mut().verdict(r.error.is_none() && !rejected);
     report_document_findings(printer, r, limit, out)?;
-    let id = raw_id.map(|s| s.decode());
-    host.report(printer, Some(at), id.as_deref(), r.extra, out)?;
+    // Most documents have no trace finding: their id is not even unescaped.
+    if !host.pending.is_empty() {
+        let id = raw_id.map(|s| s.decode());
+        host.report(printer, Some(at), id.as_deref(), r.extra, out)?;
+    }
     Ok(rejected)
 }
 
