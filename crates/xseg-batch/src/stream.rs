@@ -175,9 +175,9 @@ impl<'a> StreamItem<'a> {
         self.facts
     }
 
-    /// The document's top-level `id` as written (as [`Traced::id`](crate::Traced::id) holds it), when the stream
-    /// was read [`with_trace_facts`](StreamConfig::with_trace_facts): the `Id` of an
-    /// `UnprocessedTraceSegments` entry should the trace checks reject the document.
+    /// The document's top-level `id` as written (as [`Traced::id`](crate::Traced::id) holds
+    /// it), when the stream was read [`with_trace_facts`](StreamConfig::with_trace_facts): the
+    /// `Id` of an `UnprocessedTraceSegments` entry should the trace checks reject the document.
     pub const fn id(&self) -> Option<JsonStr<'a>> {
         self.id
     }

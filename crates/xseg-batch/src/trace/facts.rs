@@ -179,14 +179,7 @@ impl PackedFacts {
         start.checked_add(len)?;
         values.extend_from_slice(ids);
         values.extend_from_slice(hashes);
-        let top = TraceFacts::top(
-            keys.trace_id(),
-            keys.id(),
-            keys.parent_id(),
-            keys.is_standalone_subsegment(),
-            keys.in_progress(),
-            size,
-        );
+        let top = TraceFacts::top_of_keys(keys, size);
         Some(PackedFacts {
             trace_id: top.trace_id,
             id: top.id,
@@ -291,14 +284,7 @@ impl TraceFacts {
         TraceFacts {
             values,
             keys_at: u32::try_from(ids.len()).unwrap_or(u32::MAX),
-            ..Self::top(
-                keys.trace_id(),
-                keys.id(),
-                keys.parent_id(),
-                keys.is_standalone_subsegment(),
-                keys.in_progress(),
-                size,
-            )
+            ..Self::top_of_keys(keys, size)
         }
     }
 
@@ -329,6 +315,19 @@ impl TraceFacts {
                 }
             }
         }
+    }
+
+    /// The top-level facts of what the validator gathered, with no embedded ids and no keys
+    /// yet.
+    fn top_of_keys(keys: &TraceKeys, size: usize) -> Self {
+        Self::top(
+            keys.trace_id(),
+            keys.id(),
+            keys.parent_id(),
+            keys.is_standalone_subsegment(),
+            keys.in_progress(),
+            size,
+        )
     }
 
     /// The facts of a document's top level, with no embedded ids and no keys yet.
